@@ -1,0 +1,32 @@
+from machaudit.registry import check
+
+
+@check("INV004", "api-without-definition", severity="high")
+def api_without_definition(ctx):
+    """What: an API entity with no parseable definition, or a service that provides no API.
+
+    Why it matters for MACH: API-first means every capability has a contract; an API entity without
+    one, or a service reachable only through its database or UI, cannot be composed.
+
+    Example: `kind: API` with no `spec.definition`; a `type: service` Component with no providesApis.
+
+    Fix: add `spec.definition: {$text: ./openapi.yaml}`, or declare the APIs the service provides.
+    """
+    for api in ctx.stack.apis:
+        if api.inferred:
+            continue
+        spec = ctx.stack.spec_of(api)
+        if not api.spec_file:
+            yield ctx.fail(api.ref, f"API {api.label} has no spec.definition", api.location)
+        elif spec is None or not spec.parsed:
+            reason = spec.problems[0].message if spec and spec.problems else "it could not be read"
+            yield ctx.fail(api.ref, f"the definition of API {api.label} cannot be used: {reason}", api.location)
+        else:
+            yield ctx.passed(api.ref)
+    for component in ctx.stack.components:
+        if component.type != "service":
+            continue
+        if component.provides_apis:
+            yield ctx.passed(component.ref)
+        else:
+            yield ctx.fail(component.ref, f"service {component.label} provides no API", component.location)

@@ -1,0 +1,23 @@
+from machaudit.registry import check
+
+
+@check("INV006", "undeclared-spec", severity="low")
+def undeclared_spec(ctx):
+    """What: a spec in the audited folders that no API entity of the catalog points to.
+
+    Why it matters for MACH: an API nobody declared has no owner, no consumers on record and no
+    place in the dependency graph; it may be dead, or critical and invisible.
+
+    Example: `specs/loyalty.yaml` with no `kind: API` whose definition names it.
+
+    Fix: add an API entity with `spec.definition: {$text: ../specs/loyalty.yaml}`, or remove the file.
+    """
+    if not ctx.stack.catalog_files:
+        return
+    for key in ctx.stack.undeclared_specs:
+        spec = ctx.stack.specs[key]
+        yield ctx.fail(spec.display, f"{spec.display} is not the definition of any API in the catalog", None)
+    declared = set(ctx.stack.undeclared_specs)
+    for key, spec in ctx.stack.specs.items():
+        if key not in declared:
+            yield ctx.passed(spec.display)

@@ -1,0 +1,49 @@
+import itertools
+
+import networkx as nx
+
+from machaudit.model import ref_name
+from machaudit.registry import check
+
+
+@check("ORC001", "dependency-cycle", severity="high", options={"max_cycles_listed": 10})
+def dependency_cycle(ctx):
+    """What: services that depend on each other in a circle (a strongly connected component of more
+    than one service); each cycle is listed with its members.
+
+    Why it matters for MACH: services in a cycle cannot be deployed, versioned or replaced on their
+    own; a change to one ripples round the loop, and an outage anywhere takes the loop down.
+
+    Example: order-management -> stock-atp -> erp-core -> order-management.
+
+    Fix: break the loop with an event (the downstream publishes, the upstream subscribes), or move
+    the shared responsibility into one service.
+    """
+    graph = ctx.graphs.services
+    limit = int(ctx.options["max_cycles_listed"])
+    in_cycle = set()
+    for members in nx.strongly_connected_components(graph):
+        if len(members) < 2:
+            continue
+        in_cycle |= members
+        sub = graph.subgraph(members)
+        cycles = [c for c in itertools.islice(nx.simple_cycles(sub, length_bound=len(members)), limit)]
+        cycles.sort(key=lambda c: (len(c), c))
+        listed = [" -> ".join(ref_name(n) for n in _rotate(c) + [_rotate(c)[0]]) for c in cycles]
+        names = sorted(ref_name(m) for m in members)
+        first = ctx.stack.entities[min(members)]
+        yield ctx.fail(
+            ", ".join(sorted(members)),
+            f"{len(members)} services depend on each other in a cycle ({', '.join(names)}): " + "; ".join(listed),
+            first.location,
+            evidence={"members": sorted(members), "cycles": [[*(_rotate(c))] for c in cycles]},
+        )
+    for node in graph.nodes:
+        if node not in in_cycle:
+            yield ctx.passed(node)
+
+
+def _rotate(cycle):
+    """Start each cycle at its smallest member, so the listing is stable."""
+    start = cycle.index(min(cycle))
+    return cycle[start:] + cycle[:start]

@@ -1,0 +1,24 @@
+from machaudit.registry import check
+
+
+@check("SPC001", "invalid-openapi", severity="high")
+def invalid_openapi(ctx):
+    """What: the spec breaks the OpenAPI/Swagger schema or its rules (openapi-spec-validator).
+
+    Why it matters for MACH: an invalid contract cannot drive code generation, gateways, mocks or
+    contract tests, so the API is API-first in name only.
+
+    Example: a parameter with `in: querie`, a path parameter that is not declared, a response
+    without `description`.
+
+    Fix: correct the document at the reported line; `machaudit validate FILE` checks it alone.
+    """
+    for spec in ctx.stack.specs.values():
+        if not spec.parsed:
+            continue  # SPC002 reports unreadable documents
+        invalid = [p for p in spec.problems if p.kind == "invalid"]
+        for problem in invalid:
+            where = f" at {problem.location.pointer}" if problem.location.pointer else ""
+            yield ctx.fail(spec.display, f"{problem.message}{where}", problem.location)
+        if not invalid:
+            yield ctx.passed(spec.display)

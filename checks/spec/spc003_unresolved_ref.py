@@ -1,0 +1,23 @@
+from machaudit.registry import check
+
+
+@check("SPC003", "unresolved-ref", severity="high")
+def unresolved_ref(ctx):
+    """What: a `$ref` that does not resolve, points outside the audited root, or is remote while
+    remote references are not allowed (`--allow-remote`).
+
+    Why it matters for MACH: consumers and generators cannot follow the contract; a reference out of
+    the repository makes the API depend on files nobody versions with it.
+
+    Example: `$ref: '#/components/schemas/Ordr'` (typo), `$ref: ../../other-repo/common.yaml`.
+
+    Fix: point the reference at an existing target inside the repository, or bundle the spec.
+    """
+    for spec in ctx.stack.specs.values():
+        if not spec.parsed:
+            continue
+        problems = [p for p in spec.problems if p.kind == "unresolved-ref"]
+        for problem in problems:
+            yield ctx.fail(spec.display, problem.message, problem.location)
+        if not problems:
+            yield ctx.passed(spec.display)

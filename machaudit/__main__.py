@@ -1,0 +1,3 @@
+from machaudit.cli import main
+
+main()

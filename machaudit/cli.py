@@ -1,0 +1,232 @@
+"""Command line: click commands that wire the stages together. No business logic here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from machaudit import __version__
+from machaudit.findings import Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FAIL_ON_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
+
+
+class UserError(click.ClickException):
+    """A mistake in what the user asked for: message on stderr, exit code 2, no traceback."""
+
+    exit_code = EXIT_ERROR
+
+
+def friendly_errors(func):
+    """Turn expected failures into one clear line and exit 2; unexpected ones into a short report."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from machaudit.registry import RegistryError
+        from machaudit.sources import InputError
+
+        try:
+            return func(*args, **kwargs)
+        except (InputError, RegistryError, ValueError) as exc:
+            raise UserError(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:  # a bug in machaudit: say so plainly
+            if os.environ.get("MACHAUDIT_DEBUG"):
+                raise
+            raise UserError(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in machaudit; rerun with MACHAUDIT_DEBUG=1 for the traceback and report it."
+            ) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="machaudit")
+def main() -> None:
+    """Audit how ready a commerce stack is for MACH composition."""
+
+
+def _parse_outputs(formats: tuple[str, ...], allowed: list[str]) -> list[tuple[str, str | None]]:
+    outputs = []
+    for item in formats or ("terminal",):
+        name, _, target = item.partition(":")
+        name = name.strip().lower()
+        if name not in allowed:
+            raise UserError(f"unknown format {name!r}; choose one of: {', '.join(allowed)}")
+        outputs.append((name, target or None))
+    if sum(1 for _, target in outputs if target is None) > 1:
+        raise UserError("only one format can go to standard output; give the others a file: -f json:report.json")
+    return outputs
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write via a temporary file in the same folder, so a reader never sees half a report."""
+    target = Path(path)
+    if target.parent and not target.parent.exists():
+        raise UserError(f"cannot write {path}: folder {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _split_list(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color, read_catalog=True):
+    from machaudit.engine import run_checks
+    from machaudit.formatters import FORMATTERS, render
+    from machaudit.graph import build_graphs
+    from machaudit.registry import load_checks, select as select_checks, validate_selectors
+    from machaudit.sources import LoadOptions, load_stack
+
+    outputs = _parse_outputs(formats, list(FORMATTERS))
+    checks = load_checks()
+    selectors, ignores = _split_list(select), _split_list(ignore)
+    validate_selectors(checks, selectors + ignores)
+    chosen = select_checks(checks, selectors, ignores)
+    if not chosen:
+        raise UserError("the selection leaves no check to run")
+
+    options = LoadOptions(catalogs=list(catalogs), allow_remote=allow_remote, read_catalog=read_catalog)
+    stack, store = load_stack(list(paths) or ["."], options)
+    graphs = build_graphs(stack)
+    report = run_checks(stack, graphs, chosen, locate=store.locate_location)
+
+    use_color = _use_color(color)
+    rendered = [(target, render(name, report, use_color and target is None and name == "terminal"))
+                for name, target in outputs]
+    for target, text in rendered:  # files only after the audit succeeded
+        if target is not None:
+            write_atomically(target, text)
+        else:
+            click.echo(text, nl=False)
+    if not quiet and any(target is not None or name != "terminal" for name, target in outputs):
+        counts = report.counts()
+        click.echo(
+            f"machaudit: {len(report.findings)} findings ("
+            + ", ".join(f"{n} {k}" for k, n in counts.items() if n) + ")"
+            + "".join(f"; wrote {t}" for t, _ in rendered if t), err=True)
+    for error in report.errors:
+        click.echo(f"machaudit: check {error.check_id} failed to run: {error.message}", err=True)
+
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    if fail_on != "never":
+        threshold = Severity.parse(fail_on)
+        if any(f.severity >= threshold for f in report.findings):
+            sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+_common_options = [
+    click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:FILE]",
+                 help="Report format, repeatable: terminal, json. NAME:FILE writes to a file."),
+    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="high", show_default=True,
+                 help="Exit 1 when a finding is at or above this severity."),
+    click.option("--select", multiple=True, metavar="IDS", help="Only these checks: ids, names or families (comma-separated)."),
+    click.option("--ignore", multiple=True, metavar="IDS", help="Skip these checks: ids, names or families."),
+    click.option("--allow-remote", is_flag=True, help="Follow remote $refs and remote API definitions (http/https)."),
+    click.option("-q", "--quiet", is_flag=True, help="No summary on stderr."),
+    click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
+]
+
+
+def common_options(func):
+    for option in reversed(_common_options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--catalog", "catalogs", multiple=True, metavar="FILE", help="Backstage catalog file (repeatable).")
+@common_options
+@friendly_errors
+def audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color):
+    """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
+    _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color)
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@common_options
+@friendly_errors
+def validate(specs, formats, fail_on, select, ignore, allow_remote, quiet, color):
+    """Validate OpenAPI/Swagger specs only (a CI gate): the SPC checks, no catalog."""
+    _audit(specs, (), formats, fail_on, select or ("SPC",), ignore, allow_remote, quiet, color, read_catalog=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--catalog", "catalogs", multiple=True, metavar="FILE")
+@click.option("-f", "--format", "fmt", type=click.Choice(["graphml", "dot", "json"]), default="json", show_default=True)
+@click.option("--view", type=click.Choice(["services", "full", "flow"]), default="services", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@friendly_errors
+def graph(paths, catalogs, fmt, view, output):
+    """Export the dependency graph (services, full or flow view)."""
+    from machaudit.graph import build_graphs, export
+    from machaudit.sources import LoadOptions, load_stack
+
+    stack, _ = load_stack(list(paths) or ["."], LoadOptions(catalogs=list(catalogs), validate=False))
+    text = export(build_graphs(stack).view(view), fmt)
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("check_id", required=False)
+@click.option("-f", "--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal", show_default=True)
+@friendly_errors
+def rules(check_id, fmt):
+    """List the check catalogue, or explain one check."""
+    from machaudit.registry import load_checks, select
+
+    checks = load_checks()
+    chosen = list(checks.values())
+    if check_id:
+        chosen = select(checks, [check_id])
+        if not chosen:
+            raise UserError(f"unknown check {check_id!r}; `machaudit rules` lists them")
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": c.id, "name": c.name, "family": c.family, "area": c.area, "severity": c.severity.label,
+             "summary": c.summary, "doc": c.doc, "options": dict(c.options), "origin": c.origin}
+            for c in chosen], indent=2, ensure_ascii=False))
+        return
+    if check_id and len(chosen) == 1:
+        c = chosen[0]
+        click.echo(f"{c.id} {c.name}  [{c.family}, default severity {c.severity.label}]\n")
+        click.echo(c.doc)
+        if c.options:
+            click.echo("\nOptions: " + ", ".join(f"{k} = {v!r}" for k, v in c.options.items()))
+        return
+    for c in chosen:
+        click.echo(f"{c.id}  {c.name:<32} {c.severity.label:<8} {c.summary}")

@@ -1,0 +1,151 @@
+"""Runs the selected checks over a read-only context and assembles the AuditReport."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from machaudit import __version__
+from machaudit.findings import Location, Result, Severity, State
+from machaudit.graph import Graphs
+from machaudit.model import Stack
+from machaudit.registry import CheckInfo
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+class CheckContext:
+    """What one check sees: the stack, the frozen graphs, its options; and how it reports."""
+
+    def __init__(self, info: CheckInfo, stack: Stack, graphs: Graphs, options: Mapping[str, Any]):
+        self.info = info
+        self.stack = stack
+        self.graphs = graphs
+        self.options = {**info.options, **options}
+
+    def _result(self, state: State, subject: str, message: str, location: Location | None,
+                evidence: Mapping[str, Any] | None, severity: Severity | None) -> Result:
+        return Result(
+            check_id=self.info.id,
+            check_name=self.info.name,
+            state=state,
+            subject=subject,
+            message=message,
+            severity=severity if severity is not None else self.info.severity,
+            location=location,
+            evidence=dict(evidence or {}),
+        )
+
+    def fail(self, subject: str, message: str, location: Location | None = None,
+             evidence: Mapping[str, Any] | None = None, severity: Severity | None = None) -> Result:
+        return self._result(State.FAIL, subject, message, location, evidence, severity)
+
+    def passed(self, subject: str, message: str = "", location: Location | None = None) -> Result:
+        return self._result(State.PASS, subject, message, location, None, None)
+
+    def unknown(self, subject: str, message: str, location: Location | None = None) -> Result:
+        """Evidence the inputs do not contain: an evidence gap, never a pass."""
+        return self._result(State.UNKNOWN, subject, message, location, None, None)
+
+    def not_applicable(self, subject: str, message: str = "") -> Result:
+        return self._result(State.NOT_APPLICABLE, subject, message, None, None, None)
+
+
+@dataclass(frozen=True)
+class CheckError:
+    check_id: str
+    message: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Everything formatters may see."""
+
+    results: tuple[Result, ...]
+    checks: tuple[CheckInfo, ...]
+    inventory: Mapping[str, Any] = field(default_factory=dict)  # counts of what was read
+    specs: tuple[Mapping[str, Any], ...] = ()  # per spec: file, version, title, operations, valid
+    errors: tuple[CheckError, ...] = ()
+    tool_version: str = __version__
+    schema_version: str = REPORT_SCHEMA_VERSION
+    duration_seconds: float = 0.0
+
+    @property
+    def findings(self) -> list[Result]:
+        return [r for r in self.results if r.state is State.FAIL]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.label: 0 for s in Severity}
+        for finding in self.findings:
+            out[finding.severity.label] += 1
+        return out
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+
+def run_checks(
+    stack: Stack,
+    graphs: Graphs,
+    checks: Iterable[CheckInfo],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    locate: Callable[[Location], Location] | None = None,
+) -> AuditReport:
+    started = time.perf_counter()
+    checks = tuple(checks)
+    results: list[Result] = []
+    errors: list[CheckError] = []
+    for info in checks:
+        context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}))
+        try:
+            produced = list(info.run(context) or ())
+        except Exception as exc:  # one broken check must not sink the audit
+            errors.append(CheckError(info.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
+            continue
+        for result in produced:
+            if locate and result.location and result.location.line is None and result.location.pointer:
+                result = result.with_location(locate(result.location))
+            results.append(result)
+    results.sort(key=_order)
+    return AuditReport(
+        results=tuple(results),
+        checks=checks,
+        inventory=_inventory(stack),
+        specs=tuple(_spec_summary(s) for s in stack.specs.values()),
+        errors=tuple(errors),
+        duration_seconds=time.perf_counter() - started,
+    )
+
+
+def _order(result: Result):
+    state_rank = {State.FAIL: 0, State.UNKNOWN: 1, State.PASS: 2, State.NOT_APPLICABLE: 3}[result.state]
+    loc = result.location
+    return (state_rank, -result.severity, result.check_id, loc.file if loc else "", loc.line or 0 if loc else 0, result.subject)
+
+
+def _inventory(stack: Stack) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    for entity in stack.entities.values():
+        if not entity.inferred:
+            kinds[entity.kind] = kinds.get(entity.kind, 0) + 1
+    return {
+        "catalog_files": list(stack.catalog_files),
+        "entities": kinds,
+        "channels": sorted(e.name for e in stack.channels),
+        "specs": len(stack.specs),
+        "operations": sum(len(s.operations) for s in stack.specs.values()),
+    }
+
+
+def _spec_summary(spec) -> dict[str, Any]:
+    return {
+        "file": spec.display,
+        "version": spec.version,
+        "title": spec.title,
+        "operations": len(spec.operations),
+        "problems": len(spec.problems),
+        "valid": spec.parsed and not spec.problems,
+    }

@@ -1,0 +1,61 @@
+"""The JSON report: versioned by `schema_version`; stable keys, sorted output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from machaudit.engine import AuditReport
+from machaudit.findings import Result, State
+
+
+def result_dict(result: Result) -> dict[str, Any]:
+    loc = result.location
+    return {
+        "check": result.check_id,
+        "name": result.check_name,
+        "state": result.state.value,
+        "severity": result.severity.label,
+        "subject": result.subject,
+        "message": result.message,
+        "location": None if loc is None else {
+            "file": loc.file, "line": loc.line, "column": loc.column, "pointer": loc.pointer,
+        },
+        "evidence": dict(result.evidence),
+        "fingerprint": result.fingerprint,
+    }
+
+
+def report_dict(report: AuditReport) -> dict[str, Any]:
+    by_state: dict[str, int] = {s.value: 0 for s in State}
+    for result in report.results:
+        by_state[result.state.value] += 1
+    return {
+        "schema_version": report.schema_version,
+        "tool": {"name": "machaudit", "version": report.tool_version},
+        "summary": {
+            "findings": len(report.findings),
+            "by_severity": report.counts(),
+            "by_state": by_state,
+            "evidence_gaps": by_state[State.UNKNOWN.value],
+            "check_errors": len(report.errors),
+        },
+        "inventory": dict(report.inventory),
+        "specs": [dict(s) for s in report.specs],
+        "checks": [
+            {"id": c.id, "name": c.name, "family": c.family, "area": c.area,
+             "severity": c.severity.label, "summary": c.summary}
+            for c in report.checks
+        ],
+        "findings": [result_dict(r) for r in report.results if r.state is State.FAIL],
+        "evidence_gaps": [result_dict(r) for r in report.results if r.state is State.UNKNOWN],
+        "results": [
+            {"check": r.check_id, "subject": r.subject, "state": r.state.value}
+            for r in report.results if r.state in (State.PASS, State.NOT_APPLICABLE)
+        ],
+        "errors": [{"check": e.check_id, "message": e.message} for e in report.errors],
+    }
+
+
+def render(report: AuditReport) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"

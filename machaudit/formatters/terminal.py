@@ -1,0 +1,67 @@
+"""Human report for a terminal, with rich. Colour only when asked for (the CLI decides)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from machaudit.engine import AuditReport
+from machaudit.findings import Severity, State
+
+STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def render(report: AuditReport, color: bool) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=120,
+                      highlight=False, emoji=False, soft_wrap=True)
+    inv = report.inventory
+    entities = ", ".join(f"{n} {k}" for k, n in sorted(inv.get("entities", {}).items())) or "no catalog"
+    console.print(f"[bold]machaudit {report.tool_version}[/bold]  "
+                  f"{inv.get('specs', 0)} specs, {inv.get('operations', 0)} operations; {escape(entities)}")
+    channels = inv.get("channels") or []
+    if channels:
+        console.print(f"channels: {escape(', '.join(channels))}")
+    console.print()
+
+    checks = {c.id: c for c in report.checks}
+    findings = report.findings
+    current = None
+    for finding in findings:
+        if finding.check_id != current:
+            current = finding.check_id
+            info = checks.get(current)
+            title = f"{current} {info.name}" if info else current
+            console.print(f"[bold]{escape(title)}[/bold] [dim]({info.area if info else ''})[/dim]")
+        where = str(finding.location) if finding.location else finding.subject
+        console.print(f"  [{STYLE[finding.severity]}]{finding.severity.label:<8}[/] [dim]{escape(where)}[/dim]")
+        console.print(f"           {escape(finding.message)}")
+    gaps = [r for r in report.results if r.state is State.UNKNOWN]
+    if gaps:
+        console.print()
+        console.print(f"[bold]Evidence gaps[/bold] ({len(gaps)}): the inputs do not say; not counted as passes")
+        for gap in gaps:
+            console.print(f"  [magenta]unknown [/] {escape(gap.check_id)} {escape(gap.subject)}: {escape(gap.message)}")
+    for error in report.errors:
+        console.print(f"[bold red]check {escape(error.check_id)} failed to run:[/] {escape(error.message)}")
+
+    console.print()
+    table = Table(title=None, show_header=True, header_style="bold", box=None, pad_edge=False)
+    for severity in sorted(Severity, reverse=True):
+        table.add_column(severity.label, justify="right", style=STYLE[severity])
+    counts = report.counts()
+    table.add_row(*(str(counts[s.label]) for s in sorted(Severity, reverse=True)))
+    passed = sum(1 for r in report.results if r.state is State.PASS)
+    console.print(f"[bold]{len(findings)} findings[/bold] from {len(report.checks)} checks "
+                  f"({passed} passed, {len(gaps)} evidence gaps)")
+    console.print(table)
+    return buffer.getvalue()

@@ -1,0 +1,197 @@
+"""The audited stack as frozen dataclasses: what the sources read, and all the checks see.
+
+Entities follow Backstage (kind, namespace, name; refs `kind:namespace/name`); MACH facts come from
+`machaudit.io/*` annotations. Specs are kept with the problems found while reading them, so that the
+SPC checks, not the loader, decide what becomes a finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from machaudit.findings import Location
+
+KINDS = ("component", "api", "resource", "system", "domain", "group")
+CHANNEL_TYPES = frozenset(
+    {"website", "mobile-app", "b2b-portal", "pos", "marketplace", "call-center", "email"}
+)
+GATEWAY_TYPES = frozenset({"api-gateway", "bff", "ipaas", "esb"})
+PHONE_TYPE = "call-center"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
+
+
+def parse_ref(text: str, default_kind: str, default_namespace: str = "default") -> str:
+    """Normalise a Backstage entity ref `[kind:][namespace/]name` to `kind:namespace/name`."""
+    text = text.strip().lower()
+    kind, _, rest = text.rpartition(":") if ":" in text else ("", "", text)
+    namespace, _, name = rest.rpartition("/") if "/" in rest else ("", "", rest)
+    return f"{kind or default_kind}:{namespace or default_namespace}/{name}"
+
+
+def ref_name(ref: str) -> str:
+    return ref.rpartition("/")[2]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One catalog entity (Component, API, Resource, System, Domain, Group)."""
+
+    ref: str
+    kind: str
+    name: str
+    namespace: str = "default"
+    title: str = ""
+    description: str = ""
+    type: str = ""
+    lifecycle: str = ""
+    owner: str = ""  # normalised ref or ""
+    system: str = ""  # normalised ref or ""
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    links: tuple[Mapping[str, str], ...] = ()
+    depends_on: tuple[str, ...] = ()
+    provides_apis: tuple[str, ...] = ()
+    consumes_apis: tuple[str, ...] = ()
+    spec_file: str = ""  # API: the spec document (store key) its definition points at
+    inferred: bool = False  # made up by the tool (e.g. a component for a spec with no catalog)
+    location: Location | None = None
+
+    def annotation(self, key: str, default: str = "") -> str:
+        return self.annotations.get(f"machaudit.io/{key}", default)
+
+    def annotation_list(self, key: str) -> tuple[str, ...]:
+        raw = self.annotation(key)
+        return tuple(p.strip().lower() for p in raw.split(",") if p.strip())
+
+    @property
+    def is_channel(self) -> bool:
+        return self.kind == "component" and self.type in CHANNEL_TYPES
+
+    @property
+    def is_gateway(self) -> bool:
+        return self.kind == "component" and self.type in GATEWAY_TYPES
+
+    @property
+    def label(self) -> str:
+        return self.name if self.namespace == "default" else f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # path, query, header, cookie, body, formData
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a spec, with its `$ref`s already followed."""
+
+    spec_file: str
+    method: str  # upper case
+    path: str
+    pointer: str  # JSON pointer of the operation in the root document
+    operation_id: str = ""
+    summary: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    responses: tuple[str, ...] = ()  # status codes as declared ("200", "4XX", "default")
+    deprecated: bool = False
+    security: tuple[tuple[str, ...], ...] | None = None  # effective requirements; None = unknown
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """Something wrong with a spec file, found while reading it.
+
+    kind: "invalid" (validator error), "unparseable" (not readable / not OpenAPI / over a limit),
+    "unresolved-ref" ($ref that does not resolve, leaves the root, or is remote).
+    """
+
+    kind: str
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One root OpenAPI/Swagger document (fragments it references are folded into it)."""
+
+    key: str  # store key: absolute path or URL
+    display: str  # path as shown to the user
+    version: str = ""  # e.g. "2.0", "3.0.3", "3.1.0"
+    title: str = ""
+    api_version: str = ""  # info.version
+    servers: tuple[str, ...] = ()
+    operations: tuple[Operation, ...] = ()
+    problems: tuple[SpecProblem, ...] = ()
+    files: tuple[str, ...] = ()  # every file this spec reads, root first
+    data: Mapping[str, Any] | None = None  # the parsed root document; None when unreadable
+
+    @property
+    def family(self) -> str:
+        if self.version.startswith("2"):
+            return "swagger-2.0"
+        return "openapi-" + ".".join(self.version.split(".")[:2]) if self.version else "unknown"
+
+    @property
+    def parsed(self) -> bool:
+        return self.data is not None
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    """A catalog entry that cannot be used as written.
+
+    code: "unreadable" (file does not parse), "duplicate" (same entity twice), "invalid" (wrong
+    type, missing name, unknown kind, bad Location target …), "notice" (read, but differently).
+    """
+
+    code: str
+    message: str
+    location: Location
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Everything the audit knows about one company's stack."""
+
+    entities: Mapping[str, Entity] = field(default_factory=dict)
+    specs: Mapping[str, Spec] = field(default_factory=dict)
+    catalog_problems: tuple[CatalogProblem, ...] = ()
+    catalog_files: tuple[str, ...] = ()
+    # Raw relation targets as written, per entity, for dangling-reference detection:
+    # (source ref, relation name, target ref, location)
+    relations: tuple[tuple[str, str, str, Location | None], ...] = ()
+    # Spec files under the audited folders that no API entity points to (INV006).
+    undeclared_specs: tuple[str, ...] = ()
+    # Refs of entities of kinds read but not modelled (User, Template): valid relation targets.
+    other_refs: frozenset[str] = frozenset()
+
+    def of_kind(self, kind: str) -> list[Entity]:
+        return [e for e in self.entities.values() if e.kind == kind]
+
+    @property
+    def components(self) -> list[Entity]:
+        return self.of_kind("component")
+
+    @property
+    def apis(self) -> list[Entity]:
+        return self.of_kind("api")
+
+    @property
+    def channels(self) -> list[Entity]:
+        return [e for e in self.components if e.is_channel]
+
+    def spec_of(self, api: Entity) -> Spec | None:
+        return self.specs.get(api.spec_file) if api.spec_file else None
+
+    def providers_of(self, api_ref: str) -> list[Entity]:
+        return [c for c in self.components if api_ref in c.provides_apis]

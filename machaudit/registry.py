@@ -1,0 +1,162 @@
+"""Check metadata, the `@check` decorator, loading (built-ins and plugins alike) and selection."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from types import ModuleType
+from typing import Any, Callable, Iterable, Mapping
+
+from machaudit.findings import Severity
+
+ENTRY_POINT_GROUP = "machaudit.checks"
+
+# id prefix -> (family name, readiness area)
+FAMILIES: Mapping[str, tuple[str, str]] = {
+    "SPC": ("spec", "api-first"),
+    "INV": ("inventory", "microservices"),
+    "ORC": ("orchestration", "microservices"),
+    "API": ("api-first", "api-first"),
+    "CLD": ("cloud-native", "cloud-native"),
+    "DAT": ("data-location", "data-location"),
+    "HDL": ("headless", "headless"),
+    "JRN": ("journey", "journey"),
+    "BLR": ("blast-radius", "resilience"),
+}
+
+
+class RegistryError(Exception):
+    """Checks could not be loaded or selected (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    name: str
+    severity: Severity
+    run: Callable[..., Iterable[Any]] = field(compare=False, repr=False)
+    doc: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)  # option name -> default
+    origin: str = "machaudit"  # distribution that ships the check
+
+    @property
+    def prefix(self) -> str:
+        return self.id[:3]
+
+    @property
+    def family(self) -> str:
+        return FAMILIES.get(self.prefix, ("other", "other"))[0]
+
+    @property
+    def area(self) -> str:
+        return FAMILIES.get(self.prefix, ("other", "other"))[1]
+
+    @property
+    def summary(self) -> str:
+        for line in self.doc.splitlines():
+            line = line.strip()
+            if line:
+                return line.removeprefix("What:").strip()
+        return self.name
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://machaudit.dev/rules/{self.id}"
+
+
+def check(id: str, name: str, severity: str, options: Mapping[str, Any] | None = None):
+    """Declare a check. The function takes a `CheckContext` and yields results through it."""
+
+    def decorate(func):
+        func.__machaudit_check__ = CheckInfo(
+            id=id,
+            name=name,
+            severity=Severity.parse(severity),
+            run=func,
+            doc=inspect.cleandoc(func.__doc__ or ""),
+            options=dict(options or {}),
+        )
+        return func
+
+    return decorate
+
+
+def checks_in(module: ModuleType) -> list[CheckInfo]:
+    return [obj.__machaudit_check__ for obj in vars(module).values() if hasattr(obj, "__machaudit_check__")]
+
+
+def load_checks(include_plugins: bool = True) -> dict[str, CheckInfo]:
+    """Built-ins from their explicit list, then plugins from the `machaudit.checks` entry points."""
+    try:
+        from machaudit_checks import BUILTIN_MODULES
+    except ImportError as exc:
+        raise RegistryError(f"the built-in checks are not installed ({exc}); reinstall machaudit") from None
+    found: dict[str, CheckInfo] = {}
+    for name in BUILTIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # a broken install must be loud, never a silent pass
+            raise RegistryError(f"built-in check module {name} failed to load: {exc}") from None
+        for info in checks_in(module):
+            _add(found, info)
+    if not found:
+        raise RegistryError("no checks found; the installation is incomplete")
+    if include_plugins:
+        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = entry_point.dist
+            origin = f"{dist.name} {dist.version}" if dist else entry_point.value
+            try:
+                loaded = entry_point.load()
+            except Exception as exc:
+                raise RegistryError(f"check plugin {entry_point.name!r} from {origin} failed to load: {exc}") from None
+            infos = checks_in(loaded) if isinstance(loaded, ModuleType) else [getattr(loaded, "__machaudit_check__", None)]
+            if not infos or None in infos:
+                raise RegistryError(f"check plugin {entry_point.name!r} from {origin} defines no @check")
+            for info in infos:
+                _add(found, replace(info, origin=origin))
+    return dict(sorted(found.items()))
+
+
+def _add(found: dict[str, CheckInfo], info: CheckInfo) -> None:
+    if info.id in found:
+        raise RegistryError(f"check id {info.id} is defined twice ({found[info.id].origin} and {info.origin})")
+    found[info.id] = info
+
+
+def select(checks: Mapping[str, CheckInfo], select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[CheckInfo]:
+    """Checks chosen by id, name, id prefix (ORC) or family name (orchestration)."""
+    selected = [c for c in checks.values() if _matches_any(c, select, checks)] if _nonempty(select) else list(checks.values())
+    return [c for c in selected if not (_nonempty(ignore) and _matches_any(c, ignore, checks))]
+
+
+def _nonempty(items: Iterable[str]) -> bool:
+    return any(True for _ in items)
+
+
+def _matches_any(info: CheckInfo, selectors: Iterable[str], checks: Mapping[str, CheckInfo]) -> bool:
+    return any(_matches(info, s, checks) for s in selectors)
+
+
+def _matches(info: CheckInfo, selector: str, checks: Mapping[str, CheckInfo]) -> bool:
+    s = selector.strip()
+    if s.upper() == info.id or s.lower() == info.name:
+        return True
+    if s.upper() == info.prefix or s.lower() == info.family:
+        return True
+    return False
+
+
+def validate_selectors(checks: Mapping[str, CheckInfo], selectors: Iterable[str]) -> None:
+    known = set()
+    for c in checks.values():
+        known |= {c.id, c.name, c.prefix, c.family}
+    for s in selectors:
+        token = s.strip()
+        if token.upper() not in known and token.lower() not in known:
+            families = sorted({c.prefix for c in checks.values()} | {c.family for c in checks.values()})
+            raise RegistryError(
+                f"unknown check {s!r}; use a check id (e.g. ORC001), a name (dependency-cycle) "
+                f"or a family: {', '.join(families)} (see `machaudit rules`)"
+            )

@@ -1,0 +1,158 @@
+"""Sources: the only stage that touches files and the network. Inputs in, a `Stack` out."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from machaudit.model import Entity, Spec, Stack
+from machaudit.sources.catalog import is_catalog_text, load_catalog
+from machaudit.sources.documents import DocumentError, Limits
+from machaudit.sources.openapi import read_spec
+from machaudit.sources.store import DocumentStore, is_url
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
+_YAML_ROOT = re.compile(r"^['\"]?(?:openapi|swagger)['\"]?\s*:", re.M)
+_JSON_ROOT = re.compile(r"\"(?:openapi|swagger)\"\s*:\s*\"")
+
+
+class InputError(Exception):
+    """A user mistake in the inputs named on the command line (exit code 2)."""
+
+
+@dataclass
+class LoadOptions:
+    catalogs: list[str] = field(default_factory=list)
+    allow_remote: bool = False
+    validate: bool = True
+    read_catalog: bool = True  # False: every file is a spec candidate (machaudit validate)
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class Inputs:
+    specs: list[str] = field(default_factory=list)  # explicit spec files / URLs: always roots
+    scanned: list[str] = field(default_factory=list)  # files found in folders: roots if they look like one
+    catalogs: list[str] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)
+
+
+def discover(paths: list[str], catalogs: list[str]) -> Inputs:
+    inputs = Inputs()
+    for raw in paths:
+        if is_url(raw):
+            inputs.specs.append(raw)
+            continue
+        if any(ch in raw for ch in "*?["):
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                raise InputError(f"no file matches {raw}")
+            for match in matches:
+                _add_path(inputs, Path(match), explicit=False)
+            continue
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{raw}: no such file or folder")
+        _add_path(inputs, path, explicit=True)
+    for raw in catalogs:
+        path = Path(raw)
+        if not path.is_file():
+            raise InputError(f"--catalog {raw}: no such file")
+        inputs.catalogs.append(DocumentStore.key_for(path))
+        inputs.roots.append(path.resolve().parent)
+    return inputs
+
+
+def _add_path(inputs: Inputs, path: Path, explicit: bool) -> None:
+    if path.is_dir():
+        inputs.roots.append(path.resolve())
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+            for name in sorted(filenames):
+                if name.lower().endswith(SPEC_SUFFIXES):
+                    inputs.scanned.append(DocumentStore.key_for(Path(dirpath) / name))
+    elif path.is_file():
+        inputs.roots.append(path.resolve().parent)
+        (inputs.specs if explicit else inputs.scanned).append(DocumentStore.key_for(path))
+
+
+def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[Stack, DocumentStore]:
+    """Read every input into a Stack. Raises InputError only for inputs that do not exist."""
+    options = options or LoadOptions()
+    inputs = discover(paths, options.catalogs)
+    fetch = None
+    if options.allow_remote or any(is_url(s) for s in inputs.specs):
+        from machaudit.sources.remote import make_fetcher
+
+        fetch = make_fetcher(options.limits)
+    store = DocumentStore(inputs.roots or [Path.cwd()], options.limits, fetch, options.allow_remote)
+
+    catalog_keys = list(inputs.catalogs)
+    spec_keys: list[str] = []
+    for key in inputs.specs:
+        if options.read_catalog and not is_url(key) and _sniff(store, key) == "catalog":
+            catalog_keys.append(key)
+        else:
+            spec_keys.append(key)
+    for key in inputs.scanned:
+        kind = _sniff(store, key)
+        if kind == "catalog" and options.read_catalog:
+            catalog_keys.append(key)
+        elif kind == "spec":
+            spec_keys.append(key)
+
+    catalog = load_catalog(store, list(dict.fromkeys(catalog_keys)))
+    declared = [e.spec_file for e in catalog.entities.values() if e.kind == "api" and e.spec_file]
+    all_keys = list(dict.fromkeys(spec_keys + declared))
+    specs: dict[str, Spec] = {}
+    for key in all_keys:
+        spec = read_spec(store, key, validate_spec=options.validate)
+        if spec.parsed or key in declared or key in inputs.specs:
+            specs[key] = spec
+        # A scanned file that only looked like a root (say "openapi:" in a fragment) is dropped.
+
+    entities = dict(catalog.entities)
+    undeclared: tuple[str, ...] = ()
+    if catalog.files:
+        declared_set = set(declared)
+        fragments = {f for s in specs.values() if s.key in declared_set for f in s.files[1:]}
+        undeclared = tuple(k for k in specs if k not in declared_set and k not in fragments)
+    else:
+        # No catalog: one inferred API entity per spec, so API-level checks have a subject.
+        for spec in specs.values():
+            entity = _inferred_api(spec)
+            entities.setdefault(entity.ref, entity)
+
+    stack = Stack(
+        entities=entities,
+        specs=specs,
+        catalog_problems=tuple(catalog.problems),
+        catalog_files=tuple(store.display(k) for k in catalog.files),
+        relations=tuple(catalog.relations),
+        undeclared_specs=undeclared,
+        other_refs=frozenset(catalog.other_refs),
+    )
+    return stack, store
+
+
+def _sniff(store: DocumentStore, key: str) -> str:
+    """'catalog', 'spec' or '' from the text alone (full parsing happens once, later)."""
+    try:
+        text = store.text(key)
+    except DocumentError:
+        return "spec"  # unreadable: report it as a spec problem rather than lose it
+    if is_catalog_text(text):
+        return "catalog"
+    pattern = _JSON_ROOT if key.lower().endswith(".json") else _YAML_ROOT
+    return "spec" if pattern.search(text) else ""
+
+
+def _inferred_api(spec: Spec) -> Entity:
+    stem = Path(spec.display).stem if not is_url(spec.key) else spec.key.rstrip("/").rpartition("/")[2]
+    name = re.sub(r"[^a-z0-9]+", "-", (stem or "api").lower()).strip("-") or "api"
+    ref = f"api:default/{name}"
+    return Entity(ref=ref, kind="api", name=name, type="openapi", title=spec.title, spec_file=spec.key, inferred=True)

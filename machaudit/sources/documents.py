@@ -1,0 +1,282 @@
+"""Reading untrusted YAML/JSON documents within bounds, and finding the line of a JSON pointer.
+
+Parsing is the hot path, so it keeps no position information; line numbers are computed lazily
+(`LineIndex`) only for the files that end up carrying findings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from machaudit.findings import split_pointer
+
+try:  # libyaml when present; the pure-Python loader otherwise
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _BaseLoader = yaml.SafeLoader
+
+
+class SpecLoader(_BaseLoader):
+    """Safe loader that keeps dates as strings (`version: 2024-01-01` is a string in OpenAPI)."""
+
+
+SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one untrusted document. A document over a bound is refused, not half-read."""
+
+    max_bytes: int = 64 * 1024 * 1024
+    max_depth: int = 200
+    # Values reachable once YAML aliases are expanded: a "billion laughs" document is tiny on disk
+    # but explodes here, so it is refused before any consumer walks it.
+    max_nodes: int = 20_000_000
+
+
+class DocumentError(Exception):
+    """A document that cannot be read: message plus the parser's position when it has one."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def is_json_name(name: str) -> bool:
+    return name.lower().endswith(".json")
+
+
+def parse_document(text: str, name: str, limits: Limits = Limits()) -> Any:
+    """Parse one JSON or YAML document (JSON by file name, never through the YAML parser)."""
+    if len(text) > limits.max_bytes:
+        raise DocumentError(f"file is {len(text):,} bytes, over the limit of {limits.max_bytes:,}")
+    try:
+        if is_json_name(name):
+            data = _parse_json(text)
+        else:
+            data = _parse_yaml(text)
+    except RecursionError:
+        raise DocumentError(f"nesting deeper than the parser allows (limit {limits.max_depth})") from None
+    return _normalise(data, limits)
+
+
+def parse_documents(text: str, name: str, limits: Limits = Limits()) -> list[tuple[Any, int]]:
+    """Parse a multi-document YAML stream (a Backstage catalog); returns (data, first line) pairs."""
+    if len(text) > limits.max_bytes:
+        raise DocumentError(f"file is {len(text):,} bytes, over the limit of {limits.max_bytes:,}")
+    if is_json_name(name):
+        return [(parse_document(text, name, limits), 1)]
+    out = []
+    try:
+        loader = SpecLoader(text)
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                line = node.start_mark.line + 1 if node is not None else 1
+                data = loader.construct_document(node) if node is not None else None
+                out.append((_normalise(data, limits), line))
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"YAML error: {exc}") from None
+    except RecursionError:
+        raise DocumentError(f"nesting deeper than the parser allows (limit {limits.max_depth})") from None
+    return out
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
+
+
+def _parse_yaml(text: str) -> Any:
+    loader = SpecLoader(text)
+    try:
+        if not loader.check_node():
+            return None
+        node = loader.get_node()
+        data = loader.construct_document(node) if node is not None else None
+        if loader.check_node():
+            extra = loader.get_node()
+            line = extra.start_mark.line + 1 if extra is not None else None
+            raise DocumentError("more than one YAML document in a spec file", line)
+        return data
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError) -> DocumentError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    context = f" ({exc.context})" if exc.context else ""
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    return DocumentError(f"YAML error: {problem}{context}", line, column)
+
+
+def _normalise(data: Any, limits: Limits) -> Any:
+    """Enforce depth and expanded-size bounds; turn non-string mapping keys (`200:`) into strings.
+
+    Iterative, so a 10,000-deep document is refused quickly rather than overflowing the stack.
+    """
+    nodes = 0
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limits.max_depth:
+            raise DocumentError(f"nesting deeper than {limits.max_depth} levels")
+        nodes += 1
+        if nodes > limits.max_nodes:
+            raise DocumentError(
+                f"document expands to more than {limits.max_nodes:,} values (YAML alias bomb?)"
+            )
+        if isinstance(value, dict):
+            if not all(type(k) is str for k in value):
+                fixed = {_key(k): v for k, v in value.items()}
+                value.clear()
+                value.update(fixed)
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return data
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+# --- line numbers for JSON pointers ------------------------------------------------------------
+
+
+class LineIndex:
+    """Maps JSON pointers of one document to (line, column), both 1-based. Built on first use."""
+
+    def __init__(self, text: str, name: str, multi: bool = False):
+        self._text = text
+        self._json = is_json_name(name)
+        self._multi = multi  # a YAML stream: pointers start with the document index, "/0/spec/owner"
+        self._positions: dict[str, tuple[int, int]] | None = None
+
+    def position(self, pointer: str) -> tuple[int, int] | None:
+        """Position of the pointer, or of its deepest existing ancestor."""
+        if self._positions is None:
+            if self._json:
+                self._positions = _json_positions(self._text)
+            else:
+                self._positions = _yaml_positions(self._text, self._multi)
+        parts = split_pointer(pointer)
+        while True:
+            found = self._positions.get(_join(parts))
+            if found is not None or not parts:
+                return found
+            parts = parts[:-1]
+
+
+def _join(parts: list[str]) -> str:
+    return "".join("/" + p for p in parts)
+
+
+def _yaml_positions(text: str, multi: bool) -> dict[str, tuple[int, int]]:
+    try:
+        roots = list(yaml.compose_all(text, Loader=SpecLoader))
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    if multi:
+        stack: list[tuple[yaml.Node, str]] = [(r, f"/{i}") for i, r in enumerate(roots) if r is not None]
+    else:
+        stack = [(roots[0], "")] if roots and roots[0] is not None else []
+    positions: dict[str, tuple[int, int]] = {}
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if id(node) in seen:  # aliases: each node once
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = path + "/" + str(key.value)
+                # A key's own line is where a reader looks for it, not its value's first line.
+                positions.setdefault(child, (key.start_mark.line + 1, key.start_mark.column + 1))
+                stack.append((value, child))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, value in enumerate(node.value):
+                stack.append((value, f"{path}/{index}"))
+    return positions
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+
+
+def _json_positions(text: str) -> dict[str, tuple[int, int]]:
+    """One pass over JSON tokens recording where each key or array item starts."""
+    positions: dict[str, tuple[int, int]] = {}
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def where(offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(line_starts, offset)
+        return line, offset - line_starts[line - 1] + 1
+
+    # Each frame: [path, is_object, next_index, pending_key]
+    frames: list[list[Any]] = []
+    expecting_key = False
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ",:":
+            if token == "," and frames and frames[-1][1]:
+                expecting_key = True
+            continue
+        if token in "}]":
+            if frames:
+                frames.pop()
+            expecting_key = False
+            continue
+        # A value (or a key) starts here.
+        if frames and frames[-1][1] and expecting_key:
+            try:
+                key = json.loads(token)
+            except ValueError:
+                key = token.strip('"')
+            frames[-1][3] = key
+            path = frames[-1][0] + "/" + str(key)
+            positions.setdefault(path, where(match.start()))
+            expecting_key = False
+            continue
+        if frames and not frames[-1][1]:
+            path = f"{frames[-1][0]}/{frames[-1][2]}"
+            frames[-1][2] += 1
+            positions.setdefault(path, where(match.start()))
+        elif frames:
+            path = frames[-1][0] + "/" + str(frames[-1][3])
+        else:
+            path = ""
+            positions.setdefault(path, where(match.start()))
+        if token == "{":
+            frames.append([path, True, 0, None])
+            expecting_key = True
+        elif token == "[":
+            frames.append([path, False, 0, None])
+    return positions

@@ -1,0 +1,136 @@
+"""Read one root spec into a `Spec`: parse, resolve refs, validate, extract operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from machaudit.findings import Location, escape_pointer_token
+from machaudit.model import HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
+from machaudit.sources.documents import DocumentError
+from machaudit.sources.refs import RefError, check_refs, follow
+from machaudit.sources.store import DocumentStore
+from machaudit.sources.validate import spec_version, validate
+
+
+def read_spec(store: DocumentStore, key: str, *, validate_spec: bool = True) -> Spec:
+    display = store.display(key)
+    try:
+        data = store.load(key)
+    except DocumentError as exc:
+        location = Location(display, "", exc.line, exc.column)
+        return Spec(key, display, problems=(SpecProblem("unparseable", exc.message, location),), files=(key,))
+    version = spec_version(data)
+    if not version:
+        what = type(data).__name__ if not isinstance(data, dict) else "a mapping without an openapi or swagger field"
+        problem = SpecProblem(
+            "unparseable", f"not an OpenAPI or Swagger document ({what})", store.locate(key, "")
+        )
+        return Spec(key, display, problems=(problem,), files=(key,))
+
+    files, ref_problems = check_refs(store, key)
+    problems = [
+        SpecProblem(
+            "unresolved-ref", f"$ref {p.ref!r}: {p.message}", store.locate(p.file, p.pointer + "/$ref")
+        )
+        for p in ref_problems
+    ]
+    if not (version.startswith("2") or version.startswith("3.")):
+        problems.append(
+            SpecProblem("unparseable", f"unknown OpenAPI version {version!r}", store.locate(key, "/openapi"))
+        )
+    elif validate_spec:
+        for issue in validate(store, key, data, version, refs_ok=not ref_problems):
+            problems.append(SpecProblem("invalid", issue.message, store.locate(key, issue.pointer)))
+
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    return Spec(
+        key=key,
+        display=display,
+        version=version,
+        title=_text(info.get("title")),
+        api_version=_text(info.get("version")),
+        servers=_servers(data),
+        operations=tuple(_operations(store, key, data)),
+        problems=tuple(problems),
+        files=tuple(files),
+        data=data,
+    )
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _servers(data: dict) -> tuple[str, ...]:
+    if data.get("swagger"):
+        host = _text(data.get("host"))
+        if not host:
+            return ()
+        schemes = data.get("schemes") if isinstance(data.get("schemes"), list) else ["https"]
+        return tuple(f"{s}://{host}{_text(data.get('basePath'))}" for s in schemes if isinstance(s, str))
+    servers = data.get("servers")
+    if not isinstance(servers, list):
+        return ()
+    return tuple(_text(s.get("url")) for s in servers if isinstance(s, dict) and s.get("url"))
+
+
+def _deref(store: DocumentStore, key: str, node: Any) -> tuple[str, Any]:
+    try:
+        return follow(store, key, node)
+    except RefError:
+        return key, None
+
+
+def _operations(store: DocumentStore, key: str, data: dict):
+    paths = data.get("paths")
+    if not isinstance(paths, dict):
+        return
+    root_security = data.get("security")
+    for path, item in paths.items():
+        item_key, item = _deref(store, key, item)
+        if not isinstance(item, dict):
+            continue
+        shared_params = item.get("parameters") if isinstance(item.get("parameters"), list) else []
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            pointer = f"/paths/{escape_pointer_token(path)}/{method}"
+            params = _parameters(store, item_key, shared_params, op.get("parameters"))
+            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            security = op.get("security", root_security)
+            tags = op.get("tags") if isinstance(op.get("tags"), list) else []
+            yield Operation(
+                spec_file=key,
+                method=method.upper(),
+                path=str(path),
+                pointer=pointer,
+                operation_id=_text(op.get("operationId")),
+                summary=_text(op.get("summary")),
+                description=_text(op.get("description")),
+                tags=tuple(_text(t) for t in tags if isinstance(t, (str, int))),
+                parameters=params,
+                responses=tuple(str(code) for code in responses),
+                deprecated=op.get("deprecated") is True,
+                security=_security(security),
+                extensions={k: v for k, v in op.items() if isinstance(k, str) and k.startswith("x-")},
+            )
+
+
+def _parameters(store: DocumentStore, key: str, shared: list, own: Any) -> tuple[Parameter, ...]:
+    merged: dict[tuple[str, str], Parameter] = {}
+    for raw in list(shared) + (own if isinstance(own, list) else []):
+        _, param = _deref(store, key, raw)
+        if not isinstance(param, dict) or not isinstance(param.get("name"), str):
+            continue
+        where = _text(param.get("in"))
+        merged[(param["name"].lower(), where)] = Parameter(param["name"], where, param.get("required") is True)
+    return tuple(merged.values())
+
+
+def _security(value: Any) -> tuple[tuple[str, ...], ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        return None
+    return tuple(tuple(str(k) for k in req) if isinstance(req, dict) else () for req in value)

@@ -1,0 +1,132 @@
+"""`$ref` resolution, safe by default: inside the audited roots, no network unless allowed, cycles end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+from urllib.parse import unquote, urlsplit
+
+from machaudit.findings import escape_pointer_token, split_pointer
+from machaudit.sources.documents import DocumentError
+from machaudit.sources.store import DocumentStore, is_url
+
+MAX_REF_HOPS = 64
+
+
+class RefError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RefProblem:
+    file: str  # key of the document holding the $ref
+    pointer: str  # pointer of the object holding the $ref
+    ref: str
+    message: str
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    target, _, fragment = ref.partition("#")
+    return target, unquote(fragment)
+
+
+def resolve_pointer(data: Any, pointer: str) -> Any:
+    node = data
+    for part in split_pointer(pointer):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise RefError(f"{pointer or '/'} does not exist in the target document")
+    return node
+
+
+def target_key(store: DocumentStore, base_key: str, ref: str) -> str:
+    """Document key a `$ref` points at; raises RefError when it may not be followed."""
+    target, _ = split_ref(ref)
+    if not target:
+        return base_key
+    scheme = urlsplit(target).scheme
+    if scheme and scheme not in ("http", "https", "file") or scheme == "file":
+        raise RefError(f"scheme {scheme!r} is not followed")
+    key = store.join(base_key, target)
+    if is_url(key):
+        if not store.allow_remote_refs:
+            raise RefError("remote $ref is not fetched (use --allow-remote to allow it)")
+        return key
+    if not store.inside_roots(key):
+        raise RefError("$ref leaves the audited root")
+    return key
+
+
+def follow(store: DocumentStore, key: str, node: Any) -> tuple[str, Any]:
+    """Follow a chain of `$ref` objects to the value they name; (document key, value)."""
+    hops = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        hops += 1
+        if hops > MAX_REF_HOPS:
+            raise RefError("$ref chain too long or circular")
+        ref = node["$ref"]
+        key = target_key(store, key, ref)
+        try:
+            document = store.load(key)
+        except DocumentError as exc:
+            raise RefError(f"target cannot be read: {exc.message}") from None
+        node = resolve_pointer(document, split_ref(ref)[1])
+    return key, node
+
+
+def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
+    """(pointer of the holding object, ref) for every `$ref` string in a document, each node once."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                yield pointer, ref
+            for key, value in node.items():
+                if isinstance(value, (dict, list)):
+                    stack.append((value, pointer + "/" + escape_pointer_token(key)))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, (dict, list)):
+                    stack.append((value, f"{pointer}/{index}"))
+
+
+def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[RefProblem]]:
+    """Every file reachable from a root through `$ref`, and every `$ref` that does not resolve.
+
+    Each document is walked once, so circular references between files terminate.
+    """
+    files = [root_key]
+    problems: list[RefProblem] = []
+    queue = [root_key]
+    visited = {root_key}
+    while queue:
+        key = queue.pop()
+        try:
+            document = store.load(key)
+        except DocumentError:
+            continue  # reported where it was referenced (or as the root's own problem)
+        for pointer, ref in iter_refs(document):
+            try:
+                target = target_key(store, key, ref)
+                target_document = store.load(target)
+                resolve_pointer(target_document, split_ref(ref)[1])
+            except RefError as exc:
+                problems.append(RefProblem(key, pointer, ref, str(exc)))
+                continue
+            except DocumentError as exc:
+                problems.append(RefProblem(key, pointer, ref, f"target cannot be read: {exc.message}"))
+                continue
+            if target not in visited:
+                visited.add(target)
+                files.append(target)
+                queue.append(target)
+    return files, problems

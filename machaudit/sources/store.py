@@ -1,0 +1,145 @@
+"""The one place that reads files and URLs: a cache of texts and parsed documents, confined to roots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from machaudit.findings import Location
+from machaudit.sources.documents import DocumentError, LineIndex, Limits, parse_document
+
+
+def is_url(text: str) -> bool:
+    return urlsplit(text).scheme in ("http", "https")
+
+
+class DocumentStore:
+    """Reads documents by key (absolute path or http(s) URL), each once.
+
+    Local reads are confined to the audited roots; URLs are read only through `fetch`, which is
+    given only when the user allowed the network (explicit URL arguments or `--allow-remote`).
+    """
+
+    def __init__(
+        self,
+        roots: list[Path],
+        limits: Limits = Limits(),
+        fetch: Callable[[str], str] | None = None,
+        allow_remote_refs: bool = False,
+    ):
+        self.roots = [r.resolve() for r in roots]
+        self.limits = limits
+        self.fetch = fetch
+        self.allow_remote_refs = allow_remote_refs
+        self._texts: dict[str, str] = {}
+        self._data: dict[str, Any] = {}
+        self._errors: dict[str, DocumentError] = {}
+        self._lines: dict[str, LineIndex] = {}
+
+    # -- keys and display ------------------------------------------------------------------
+
+    @staticmethod
+    def key_for(path: str | Path) -> str:
+        text = str(path)
+        return text if is_url(text) else str(Path(text).resolve())
+
+    def display(self, key: str) -> str:
+        if is_url(key):
+            return key
+        try:
+            return os.path.relpath(key)
+        except ValueError:  # another drive on Windows
+            return key
+
+    def inside_roots(self, key: str) -> bool:
+        if is_url(key):
+            return True
+        path = Path(key)
+        return any(path == root or root in path.parents for root in self.roots)
+
+    def join(self, base_key: str, reference: str) -> str:
+        """Resolve a relative reference (without fragment) against a document key."""
+        if is_url(reference) or is_url(base_key):
+            return urldefrag(urljoin(base_key, reference))[0]
+        if urlsplit(reference).scheme:
+            return reference  # some other scheme; refused by the caller
+        return str((Path(base_key).parent / reference).resolve())
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def text(self, key: str) -> str:
+        if key in self._texts:
+            return self._texts[key]
+        if is_url(key):
+            if self.fetch is None:
+                raise DocumentError("remote documents are not fetched (use --allow-remote)")
+            text = self.fetch(key)
+        else:
+            text = self._read_local(key)
+        self._texts[key] = text
+        return text
+
+    def _read_local(self, key: str) -> str:
+        path = Path(key)
+        try:
+            size = path.stat().st_size
+            if size > self.limits.max_bytes:
+                raise DocumentError(f"file is {size:,} bytes, over the limit of {self.limits.max_bytes:,}")
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise DocumentError("file not found") from None
+        except IsADirectoryError:
+            raise DocumentError("is a directory, not a file") from None
+        except OSError as exc:
+            raise DocumentError(f"cannot read: {exc.strerror or exc}") from None
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DocumentError("not UTF-8 text", line) from None
+
+    def load(self, key: str) -> Any:
+        """Parsed document for a key; raises DocumentError (cached) when it cannot be read."""
+        if key in self._data:
+            return self._data[key]
+        if key in self._errors:
+            raise self._errors[key]
+        try:
+            data = parse_document(self.text(key), urlsplit(key).path if is_url(key) else key, self.limits)
+        except DocumentError as exc:
+            self._errors[key] = exc
+            raise
+        self._data[key] = data
+        return data
+
+    def put(self, key: str, text: str) -> None:
+        """Register text that was obtained elsewhere (inline catalog definitions)."""
+        self._texts[key] = text
+
+    # -- positions -------------------------------------------------------------------------
+
+    def locate_location(self, location: Location) -> Location:
+        """Fill in the line of a Location a check made from a displayed file name and a pointer."""
+        key = self._display_keys().get(location.file)
+        if key is None:
+            return location
+        return self.locate(key, location.pointer)
+
+    def _display_keys(self) -> dict[str, str]:
+        return {self.display(k): k for k in self._texts}
+
+    def locate(self, key: str, pointer: str, multi: bool = False) -> Location:
+        """Location with line/column of a pointer in a document; line omitted if unknown."""
+        display = self.display(key)
+        text = self._texts.get(key)
+        if text is None:
+            return Location(display, pointer)
+        index = self._lines.get(key)
+        if index is None:
+            index = self._lines[key] = LineIndex(text, urlsplit(key).path if is_url(key) else key, multi)
+        found = index.position(pointer)
+        if found is None:
+            return Location(display, pointer)
+        return Location(display, pointer, found[0], found[1])
