@@ -130,3 +130,37 @@ def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[Ref
                 files.append(target)
                 queue.append(target)
     return files, problems
+
+
+def through_refs(store: DocumentStore, key: str, pointer: str) -> tuple[str, str]:
+    """Where a pointer that walks through `$ref`s really lands: (document key, pointer in it).
+
+    Validator errors name paths as seen through references (`/paths/~1a/get/responses/200/
+    content/application~1json/schema/properties/x`); the text to point at may be a component
+    or another file. Stops at the last place it can follow.
+    """
+    try:
+        node = store.load(key)
+    except DocumentError:
+        return key, pointer
+    parts = split_pointer(pointer)
+    done: list[str] = []
+    hops = 0
+    for index, part in enumerate(parts):
+        if isinstance(node, dict) and part not in node and isinstance(node.get("$ref"), str) and hops < MAX_REF_HOPS:
+            hops += 1
+            ref = node["$ref"]
+            try:
+                key = target_key(store, key, ref)
+                node = resolve_pointer(store.load(key), split_ref(ref)[1])
+            except (RefError, DocumentError):
+                break
+            done = split_pointer(split_ref(ref)[1])
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return key, "".join("/" + escape_pointer_token(p) for p in done + parts[index:])
+        done.append(part)
+    return key, "".join("/" + escape_pointer_token(p) for p in done)

@@ -37,6 +37,7 @@ class DocumentStore:
         self._data: dict[str, Any] = {}
         self._errors: dict[str, DocumentError] = {}
         self._lines: dict[str, LineIndex] = {}
+        self._by_display: dict[str, str] | None = None
 
     # -- keys and display ------------------------------------------------------------------
 
@@ -122,16 +123,19 @@ class DocumentStore:
 
     def locate_location(self, location: Location) -> Location:
         """Fill in the line of a Location a check made from a displayed file name and a pointer."""
-        key = self._display_keys().get(location.file)
+        if self._by_display is None or len(self._by_display) != len(self._texts):
+            self._by_display = {self.display(k): k for k in self._texts}
+        key = self._by_display.get(location.file)
         if key is None:
             return location
         return self.locate(key, location.pointer)
 
-    def _display_keys(self) -> dict[str, str]:
-        return {self.display(k): k for k in self._texts}
-
     def locate(self, key: str, pointer: str, multi: bool = False) -> Location:
         """Location with line/column of a pointer in a document; line omitted if unknown."""
+        if not multi:
+            from machaudit.sources.refs import through_refs  # refs builds on the store
+
+            key, pointer = through_refs(self, key, pointer)
         display = self.display(key)
         text = self._texts.get(key)
         if text is None:

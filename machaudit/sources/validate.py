@@ -84,14 +84,14 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
     if cls is None:
         return [ValidationIssue("/openapi", f"OpenAPI {version} is not supported by the installed openapi-spec-validator; structure not validated")]
     base_uri = key if is_url(key) else Path(key).as_uri()
-    handlers = _StoreHandlers(store)
-    validator_type = type(f"Store{cls.__name__}", (cls,), {"resolver_handlers": handlers})
+    validator_type = _store_validator(cls, store)
     issues: list[ValidationIssue] = []
     try:
         validator = validator_type(data, base_uri=base_uri)
         for error in _errors(validator):
-            path = list(getattr(error, "absolute_path", None) or [])
-            issues.append(ValidationIssue(to_pointer(path), _message(error)))
+            path = list(getattr(error, _BASE, ())) + list(getattr(error, "absolute_path", None) or [])
+            error, deeper = _most_relevant(error)
+            issues.append(ValidationIssue(to_pointer(path + deeper), _message(error)))
     except RecursionError:
         issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator"))
     except Exception as exc:  # the validator's own failures (bad $ref target, odd values)
@@ -102,12 +102,75 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
     return issues
 
 
+_BASE = "_machaudit_base"
+
+
+def _store_validator(cls, store: DocumentStore):
+    """The validator class with refs served by the store, and errors that know where they are.
+
+    The validator's keyword phase validates sub-objects (a schema, a parameter) and reports paths
+    relative to them; each keyword validator here stamps its errors with the object's path in
+    the document, so every error gets a full JSON pointer and thus a line.
+    """
+    keywords = {name: _located(kw) for name, kw in cls.keyword_validators.items()}
+    return type(f"Store{cls.__name__}", (cls,), {
+        "resolver_handlers": _StoreHandlers(store),
+        "keyword_validators": keywords,
+    })
+
+
+def _located(keyword_cls):
+    def __call__(self, *args, **kwargs):
+        base = next((tuple(a.parts) for a in args if hasattr(a, "parts")), None)
+        for error in keyword_cls.__call__(self, *args, **kwargs):
+            if base is not None and not hasattr(error, _BASE):
+                try:
+                    setattr(error, _BASE, base)
+                except AttributeError:
+                    pass
+            yield error
+
+    return type(keyword_cls.__name__, (keyword_cls,), {"__call__": __call__})
+
+
 def _errors(validator) -> Iterator[Any]:
     yield from validator.iter_errors()
 
 
+def _most_relevant(error: Any) -> tuple[Any, list]:
+    """For "not valid under any of the given schemas", the sub-error that says what is wrong:
+    the deepest one, ignoring the branch that wanted a `$ref` instead."""
+    best, best_path = error, []
+    allowed: list = []  # enum values of every branch that failed at the same place
+    stack = [(sub, list(sub.relative_path)) for sub in (getattr(error, "context", None) or ())]
+    while stack:
+        sub, path = stack.pop()
+        if sub.validator == "required" and "'$ref'" in sub.message:
+            continue
+        if best is error or len(path) > len(best_path):
+            best, best_path = sub, path
+            allowed = []
+        if path == best_path and sub.validator == "enum" and isinstance(sub.validator_value, list):
+            allowed += [v for v in sub.validator_value if v not in allowed]
+        stack.extend((s, path + list(s.relative_path)) for s in (sub.context or ()))
+    if len(allowed) > 1:
+        best = _Message(f"{best.instance!r} is not one of {sorted(allowed, key=str)!r}")
+    return best, best_path
+
+
+class _Message:
+    def __init__(self, message: str):
+        self.message = message
+
+
 def _message(error: Any) -> str:
-    return _short(getattr(error, "message", None) or str(error))
+    message = getattr(error, "message", None) or str(error)
+    instance = getattr(error, "instance", None)
+    if isinstance(instance, (dict, list)):
+        shown = repr(instance)
+        if message.startswith(shown):  # a whole object repr'd says less than its location
+            message = ("the object" if isinstance(instance, dict) else "the list") + message[len(shown):]
+    return _short(message)
 
 
 def _short(text: str, limit: int = 300) -> str:
