@@ -136,27 +136,56 @@ def _yaml_error(exc: yaml.MarkedYAMLError) -> DocumentError:
 def _normalise(data: Any, limits: Limits) -> Any:
     """Enforce depth and expanded-size bounds; turn non-string mapping keys (`200:`) into strings.
 
-    Iterative, so a 10,000-deep document is refused quickly rather than overflowing the stack.
+    Sizes and heights are computed bottom-up once per distinct container, so a "billion laughs"
+    document (tiny, but huge once aliases are expanded) is measured in microseconds; iterative,
+    so a 10,000-deep document cannot overflow the stack.
     """
-    nodes = 0
-    stack = [(data, 1)]
+    if not isinstance(data, (dict, list)):
+        return data
+    measured: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
+    open_ids: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(data, False)]
     while stack:
-        value, depth = stack.pop()
-        if depth > limits.max_depth:
+        node, children_done = stack.pop()
+        node_id = id(node)
+        if node_id in measured:
+            continue
+        if isinstance(node, dict) and not all(type(k) is str for k in node):
+            fixed = {_key(k): v for k, v in node.items()}
+            node.clear()
+            node.update(fixed)
+        values = node.values() if isinstance(node, dict) else node
+        if not children_done:
+            if node_id in open_ids:
+                raise DocumentError("document contains itself through a YAML alias (recursive structure)")
+            open_ids.add(node_id)
+            stack.append((node, True))
+            for child in values:
+                if isinstance(child, (dict, list)):
+                    if id(child) in open_ids:
+                        raise DocumentError("document contains itself through a YAML alias (recursive structure)")
+                    if id(child) not in measured:
+                        stack.append((child, False))
+            if len(open_ids) > limits.max_depth:
+                raise DocumentError(f"nesting deeper than {limits.max_depth} levels")
+            continue
+        open_ids.discard(node_id)
+        size, height = 1, 1
+        for child in values:
+            if isinstance(child, (dict, list)):
+                child_size, child_height = measured[id(child)]
+                size += child_size
+                height = max(height, child_height + 1)
+            else:
+                size += 1
+        if height > limits.max_depth:
             raise DocumentError(f"nesting deeper than {limits.max_depth} levels")
-        nodes += 1
-        if nodes > limits.max_nodes:
+        if size > limits.max_nodes:
             raise DocumentError(
-                f"document expands to more than {limits.max_nodes:,} values (YAML alias bomb?)"
+                f"document expands to more than {limits.max_nodes:,} values once YAML aliases are "
+                "followed (an alias bomb?)"
             )
-        if isinstance(value, dict):
-            if not all(type(k) is str for k in value):
-                fixed = {_key(k): v for k, v in value.items()}
-                value.clear()
-                value.update(fixed)
-            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, (dict, list)))
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+        measured[node_id] = (size, height)
     return data
 
 

@@ -1,0 +1,106 @@
+"""Parsing bounds and line numbers for JSON pointers."""
+
+import time
+
+import pytest
+
+from machaudit.sources.documents import DocumentError, LineIndex, Limits, parse_document, parse_documents
+
+YAML = """\
+openapi: 3.0.3
+info:
+  title: Shop
+  version: 2024-01-01
+paths:
+  /orders/{id}:
+    get:
+      responses:
+        200:
+          description: ok
+"""
+
+JSON = """{
+  "openapi": "3.0.3",
+  "paths": {
+    "/orders/{id}": {
+      "get": {"responses": {"200": {"description": "ok"}},
+              "parameters": [{"name": "id"}, {"name": "x\\"y"}]}
+    }
+  }
+}
+"""
+
+
+def test_yaml_keeps_dates_as_text_and_response_codes_as_strings():
+    data = parse_document(YAML, "shop.yaml")
+    assert data["info"]["version"] == "2024-01-01"
+    assert list(data["paths"]["/orders/{id}"]["get"]["responses"]) == ["200"]
+
+
+def test_yaml_pointer_lines():
+    index = LineIndex(YAML, "shop.yaml")
+    assert index.position("/paths/~1orders~1{id}/get") == (7, 5)
+    assert index.position("/paths/~1orders~1{id}/get/responses/200/description") == (10, 11)
+    # a pointer that does not exist lands on its deepest existing ancestor
+    assert index.position("/paths/~1orders~1{id}/get/responses/404") == (8, 7)
+
+
+def test_json_pointer_lines():
+    index = LineIndex(JSON, "shop.json")
+    assert index.position("/paths/~1orders~1{id}/get") == (5, 7)
+    assert index.position("/paths/~1orders~1{id}/get/parameters/1/name") == (6, 47)
+    assert index.position("/openapi") == (2, 3)
+
+
+def test_multi_document_pointers_start_with_the_document_index():
+    text = "kind: A\nmetadata: {name: a}\n---\nkind: B\nmetadata:\n  name: b\n"
+    index = LineIndex(text, "catalog.yaml", multi=True)
+    assert index.position("/1/metadata/name") == (6, 3)
+    assert [line for _, line in parse_documents(text, "catalog.yaml")] == [1, 4]
+
+
+def test_json_is_parsed_as_json_not_yaml():
+    # Surrogate pairs are valid JSON; a YAML parser rejects or mangles them.
+    data = parse_document('{"openapi": "3.1.0", "x": "\\ud83d\\ude00"}', "a.json")
+    assert data["x"] == "\U0001F600"
+    with pytest.raises(DocumentError) as error:
+        parse_document('{"a": 1,}', "a.json")
+    assert error.value.line == 1 and "JSON" in error.value.message
+
+
+def test_yaml_error_has_position():
+    with pytest.raises(DocumentError) as error:
+        parse_document("openapi: 3.0.0\npaths:\n  /a: [\n", "a.yaml")
+    assert error.value.line is not None and error.value.message.startswith("YAML error")
+
+
+def test_alias_bomb_is_refused_quickly():
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 10):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match="alias"):
+        parse_document("\n".join(lines), "bomb.yaml")
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("name,text", [
+    ("deep.json", "[" * 10_000 + "]" * 10_000),
+    ("deep.yaml", "[" * 10_000 + "]" * 10_000),
+])
+def test_deep_nesting_is_refused_quickly(name, text):
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match="nesting"):
+        parse_document(text, name)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_size_limit():
+    with pytest.raises(DocumentError, match="over the limit"):
+        parse_document("a: " + "x" * 2000, "big.yaml", Limits(max_bytes=1000))
+
+
+def test_recursive_alias_is_refused():
+    with pytest.raises(DocumentError, match="contains itself"):
+        parse_document("a: &a [1, *a]\n", "loop.yaml")
