@@ -23,6 +23,7 @@ STYLE = {
 def render(report: AuditReport, color: bool) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=120,
+                      color_system="standard" if color else None,
                       highlight=False, emoji=False, soft_wrap=True)
     inv = report.inventory
     entities = ", ".join(f"{n} {k}" for k, n in sorted(inv.get("entities", {}).items())) or "no catalog"
