@@ -124,7 +124,7 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
         if target is not None:
             write_atomically(target, text)
         else:
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, color=use_color)  # click strips ANSI off a non-TTY otherwise
     if not quiet and any(target is not None or name != "terminal" for name, target in outputs):
         counts = report.counts()
         click.echo(
