@@ -124,8 +124,8 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
     else:
         # No catalog: one inferred API entity per spec, so API-level checks have a subject.
         for spec in specs.values():
-            entity = _inferred_api(spec)
-            entities.setdefault(entity.ref, entity)
+            entity = _inferred_api(spec, entities)
+            entities[entity.ref] = entity
 
     stack = Stack(
         entities=entities,
@@ -151,8 +151,15 @@ def _sniff(store: DocumentStore, key: str) -> str:
     return "spec" if pattern.search(text) else ""
 
 
-def _inferred_api(spec: Spec) -> Entity:
-    stem = Path(spec.display).stem if not is_url(spec.key) else spec.key.rstrip("/").rpartition("/")[2]
-    name = re.sub(r"[^a-z0-9]+", "-", (stem or "api").lower()).strip("-") or "api"
+def _inferred_api(spec: Spec, taken) -> Entity:
+    """An API entity standing in for a spec no catalog declares; named after the file."""
+    parts = spec.key.rstrip("/").split("/")
+    stem = Path(parts[-1]).stem
+    name = ""
+    for depth in range(1, len(parts) + 1):  # widen with parent folders until the name is unique
+        words = parts[-depth:-1] + [stem]
+        name = re.sub(r"[^a-z0-9]+", "-", "-".join(words).lower()).strip("-") or "api"
+        if f"api:default/{name}" not in taken:
+            break
     ref = f"api:default/{name}"
     return Entity(ref=ref, kind="api", name=name, type="openapi", title=spec.title, spec_file=spec.key, inferred=True)
