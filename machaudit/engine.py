@@ -11,6 +11,7 @@ from machaudit import __version__
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.graph import Graphs
 from machaudit.model import Stack
+from machaudit.policy import Policy
 from machaudit.registry import CheckInfo
 
 REPORT_SCHEMA_VERSION = "1.0"
@@ -19,11 +20,13 @@ REPORT_SCHEMA_VERSION = "1.0"
 class CheckContext:
     """What one check sees: the stack, the frozen graphs, its options; and how it reports."""
 
-    def __init__(self, info: CheckInfo, stack: Stack, graphs: Graphs, options: Mapping[str, Any]):
+    def __init__(self, info: CheckInfo, stack: Stack, graphs: Graphs, options: Mapping[str, Any],
+                 policy: Policy | None = None):
         self.info = info
         self.stack = stack
         self.graphs = graphs
         self.options = {**info.options, **options}
+        self.policy = policy or Policy()
 
     def _result(self, state: State, subject: str, message: str, location: Location | None,
                 evidence: Mapping[str, Any] | None, severity: Severity | None) -> Result:
@@ -93,13 +96,14 @@ def run_checks(
     checks: Iterable[CheckInfo],
     options: Mapping[str, Mapping[str, Any]] | None = None,
     locate: Callable[[Location], Location] | None = None,
+    policy: Policy | None = None,
 ) -> AuditReport:
     started = time.perf_counter()
     checks = tuple(checks)
     results: list[Result] = []
     errors: list[CheckError] = []
     for info in checks:
-        context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}))
+        context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}), policy)
         try:
             produced = list(info.run(context) or ())
         except Exception as exc:  # one broken check must not sink the audit
