@@ -28,4 +28,9 @@ BUILTIN_MODULES = (
     "machaudit_checks.orchestration.orc010_depends_on_experimental",
     "machaudit_checks.orchestration.orc011_isolated_component",
     "machaudit_checks.orchestration.orc012_wrong_cuts",
+    # api-first (API)
+    # cloud-native (CLD)
+    # data location (DAT)
+    # headless (HDL)
+    # blast radius and traceability (BLR)
 )

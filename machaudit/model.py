@@ -133,6 +133,9 @@ class Spec:
     problems: tuple[SpecProblem, ...] = ()
     files: tuple[str, ...] = ()  # every file this spec reads, root first
     data: Mapping[str, Any] | None = None  # the parsed root document; None when unreadable
+    # Every parsed document this spec reads (root and $ref targets), by store key, so checks can
+    # follow references without touching the file system (see machaudit.spec_analysis).
+    documents: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def family(self) -> str:

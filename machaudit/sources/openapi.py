@@ -54,7 +54,18 @@ def read_spec(store: DocumentStore, key: str, *, validate_spec: bool = True) -> 
         problems=tuple(problems),
         files=tuple(files),
         data=data,
+        documents=_documents(store, files),
     )
+
+
+def _documents(store: DocumentStore, keys: list[str]) -> dict[str, Any]:
+    out = {}
+    for key in keys:
+        try:
+            out[key] = store.load(key)
+        except DocumentError:
+            pass
+    return out
 
 
 def _text(value: Any) -> str:

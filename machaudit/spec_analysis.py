@@ -1,0 +1,206 @@
+"""Reading what a spec says, for checks: references, schemas, personal data, operation intent.
+
+Pure functions over a `Spec` (its `documents` hold every file it references), so checks never touch
+the file system. Vocabulary is English and German, as the companies we audit write both.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+from urllib.parse import unquote
+
+from machaudit.findings import escape_pointer_token, split_pointer
+from machaudit.model import Operation, Spec
+
+MAX_SCHEMA_DEPTH = 12
+
+
+# -- references -----------------------------------------------------------------------------------
+
+def resolve(spec: Spec, node: Any, key: str | None = None) -> tuple[str, Any]:
+    """Follow `$ref`s (within the documents the spec read) to a value: (document key, value).
+
+    Unresolvable references give (key, None); the SPC003 check reports them.
+    """
+    key = key or spec.key
+    for _ in range(32):
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+            return key, node
+        target, _, fragment = node["$ref"].partition("#")
+        if target:
+            key = _join(key, target)
+        document = spec.documents.get(key)
+        if document is None:
+            return key, None
+        node = document
+        for part in split_pointer(unquote(fragment)):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return key, None
+    return key, None
+
+
+def _join(base: str, target: str) -> str:
+    if "://" in target:
+        return target.split("#")[0]
+    if "://" in base:
+        from urllib.parse import urljoin
+
+        return urljoin(base, target)
+    import posixpath
+
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def operation_node(spec: Spec, op: Operation) -> tuple[str, dict]:
+    """The raw operation object (path item `$ref`s followed) and the document key it lives in,
+    against which its own relative `$ref`s resolve."""
+    paths = (spec.data or {}).get("paths") or {}
+    key, item = resolve(spec, paths.get(op.path))
+    value = item.get(op.method.lower()) if isinstance(item, dict) else None
+    return key, value if isinstance(value, dict) else {}
+
+
+# -- schemas --------------------------------------------------------------------------------------
+
+# A schema is kept with the key of the document it appears in: its relative `$ref`s resolve there.
+Located = tuple[str, Any]
+
+
+def request_schemas(spec: Spec, op: Operation) -> list[Located]:
+    key, node = operation_node(spec, op)
+    out = []
+    body_key, body = resolve(spec, node.get("requestBody"), key)
+    if isinstance(body, dict) and isinstance(body.get("content"), dict):
+        for media in body["content"].values():
+            if isinstance(media, dict) and "schema" in media:
+                out.append((body_key, media["schema"]))
+    for raw in node.get("parameters") or []:  # Swagger 2.0 body parameters
+        param_key, param = resolve(spec, raw, key)
+        if isinstance(param, dict) and param.get("in") == "body" and "schema" in param:
+            out.append((param_key, param["schema"]))
+    return out
+
+
+def response_schemas(spec: Spec, op: Operation, success_only: bool = True) -> list[Located]:
+    key, node = operation_node(spec, op)
+    out = []
+    responses = node.get("responses") if isinstance(node.get("responses"), dict) else {}
+    for code, raw in responses.items():
+        if success_only and not str(code).startswith("2"):
+            continue
+        response_key, response = resolve(spec, raw, key)
+        if not isinstance(response, dict):
+            continue
+        if "schema" in response:  # Swagger 2.0
+            out.append((response_key, response["schema"]))
+        content = response.get("content")
+        for media in content.values() if isinstance(content, dict) else ():
+            if isinstance(media, dict) and "schema" in media:
+                out.append((response_key, media["schema"]))
+    return out
+
+
+def schema_properties(spec: Spec, located: Located) -> Iterator[tuple[tuple[str, ...], dict]]:
+    """(property path, property schema) for every property reachable in a schema, each schema
+    object visited once (recursive schemas end), through allOf/anyOf/oneOf/items."""
+    seen: set[int] = set()
+    key0, schema = located
+    stack: list[tuple[Any, tuple[str, ...], str | None]] = [(schema, (), key0)]
+    while stack:
+        node, path, key = stack.pop()
+        key, node = resolve(spec, node, key)
+        if not isinstance(node, dict) or id(node) in seen or len(path) > MAX_SCHEMA_DEPTH:
+            continue
+        seen.add(id(node))
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            for name, prop in properties.items():
+                _, resolved = resolve(spec, prop, key)
+                if isinstance(resolved, dict):
+                    yield path + (str(name),), resolved
+                stack.append((prop, path + (str(name),), key))
+        for combinator in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(combinator) or []:
+                stack.append((sub, path, key))
+        if "items" in node:
+            stack.append((node["items"], path, key))
+        if isinstance(node.get("additionalProperties"), dict):
+            stack.append((node["additionalProperties"], path, key))
+
+
+# -- personal data ----------------------------------------------------------------------------------
+
+PII_KINDS: dict[str, re.Pattern] = {
+    "email": re.compile(r"e[-_]?mail|mail[-_]?address|emailadresse"),
+    "phone": re.compile(r"phone|telefon|telephone|mobile(?!app)|handy|mobil(?:nummer|funk)|fax"),
+    "address": re.compile(r"street|strasse|straße|address(?!ing)|adresse|anschrift|postcode|postal[-_]?code|zip(?:code)?$|^plz$|hausnummer|house[-_]?number"),
+    "iban": re.compile(r"iban|\bbic\b|account[-_]?number|kontonummer|bankverbindung|bank[-_]?account"),
+    "birth-date": re.compile(r"birth|geburt|^dob$|date[-_]?of[-_]?birth"),
+    "tax-id": re.compile(r"tax[-_]?id|vat[-_]?(?:id|number)|ust[-_]?id|steuer[-_]?(?:nummer|id)|steuernummer"),
+    "person-name": re.compile(r"^(?:first|last|given|family|sur|full|fore)[-_]?name$|^(?:vorname|nachname|familienname)$"),
+    "card": re.compile(r"card[-_]?number|^pan$|^cvv|^cvc|kreditkarte"),
+}
+
+
+def pii_kind(name: str, schema: dict | None = None) -> str | None:
+    """The kind of personal data a property name (or its format) suggests, or None."""
+    if isinstance(schema, dict) and schema.get("format") == "email":
+        return "email"
+    lowered = name.lower()
+    if re.search(r"(?:_|-|[a-z])id$", name) and not PII_KINDS["tax-id"].search(lowered):
+        return None  # a reference (default_address_id, customerId), not the data itself
+    for kind, pattern in PII_KINDS.items():
+        if pattern.search(lowered):
+            return kind
+    return None
+
+
+def pii_properties(spec: Spec, schemas: list[Located]) -> list[tuple[str, str]]:
+    """(dotted property path, PII kind) found in the given schemas (from request_schemas,
+    response_schemas, or (spec.key, a schema) for components)."""
+    found = {}
+    for schema in schemas:
+        for path, prop in schema_properties(spec, schema):
+            kind = pii_kind(path[-1], prop)
+            if kind:
+                found.setdefault(".".join(path), kind)
+    return sorted(found.items())
+
+
+# -- operation intent ----------------------------------------------------------------------------------
+
+def text_of(op: Operation) -> str:
+    """Everything that names what an operation does, lower-cased, for keyword matching."""
+    words = " ".join([op.path, op.operation_id, op.summary, " ".join(op.tags)])
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", words)  # createOrder -> create Order
+    return words.lower()
+
+
+def mentions(op: Operation, pattern: str) -> bool:
+    return re.search(pattern, text_of(op)) is not None
+
+
+ORDER_WORDS = r"order|bestellung|auftr[aä]g|auftrag|checkout"
+PAYMENT_WORDS = r"payment|zahlung|charge|capture|authori[sz]"
+SHIPMENT_WORDS = r"shipment|shipping|versand|sendung|lieferung|delivery|fulfil"
+INVOICE_WORDS = r"invoice|rechnung|billing|credit[- ]?note|gutschrift"
+VOUCHER_WORDS = r"voucher|coupon|promotion|promo|discount|gutschein|rabatt|aktion"
+
+
+def is_creation(op: Operation, pattern: str) -> bool:
+    """A POST (or PUT on a collection) that creates something the pattern names."""
+    if op.method not in ("POST", "PUT"):
+        return False
+    last = op.path.rstrip("/").rsplit("/", 1)[-1]
+    if op.method == "PUT" and last.startswith("{"):
+        return False
+    return mentions(op, pattern) and not mentions(op, r"search|suche|query|cancel|storn|validate|pr[uü]f|calculate|berechn")
+
+
+def pointer(op: Operation, *parts: str) -> str:
+    return op.pointer + "".join("/" + escape_pointer_token(p) for p in parts)
