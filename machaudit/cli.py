@@ -97,25 +97,51 @@ def _split_list(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color, read_catalog=True):
+def load_config(checks, config_path, paths, flags):
+    from machaudit.config import build_config, env_settings, find_config, read_config_file
+
+    explicit = config_path or os.environ.get("MACHAUDIT_CONFIG")
+    first_local = next((p for p in paths if "://" not in p and Path(p).exists()), ".")
+    path = Path(explicit) if explicit else find_config(Path(first_local))
+    file_settings = read_config_file(path) if path else {}
+    return build_config(checks, file_settings, env_settings(os.environ), flags, str(path) if path else "")
+
+
+def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
+           config_path=None, baseline=None, write_baseline=None, read_catalog=True):
+    from machaudit.baseline import read_baseline, write_baseline as save_baseline
     from machaudit.engine import run_checks
     from machaudit.formatters import FORMATTERS, render
     from machaudit.graph import build_graphs
     from machaudit.registry import load_checks, select as select_checks, validate_selectors
     from machaudit.sources import LoadOptions, load_stack
 
-    outputs = _parse_outputs(formats, list(FORMATTERS))
     checks = load_checks()
-    selectors, ignores = _split_list(select), _split_list(ignore)
-    validate_selectors(checks, selectors + ignores)
-    chosen = select_checks(checks, selectors, ignores)
+    flags = {
+        "fail-on": fail_on, "select": _split_list(select), "ignore": _split_list(ignore),
+        "format": list(formats), "catalog": list(catalogs), "allow-remote": True if allow_remote else None,
+    }
+    config = load_config(checks, config_path, paths, flags)
+    outputs = _parse_outputs(config.formats, list(FORMATTERS))
+    validate_selectors(checks, list(config.select) + list(config.ignore))
+    disabled = [cid for cid, c in config.checks.items() if not c.enabled]
+    chosen = select_checks(checks, config.select, list(config.ignore) + disabled)
     if not chosen:
         raise UserError("the selection leaves no check to run")
+    known = read_baseline(baseline) if baseline else None
 
-    options = LoadOptions(catalogs=list(catalogs), allow_remote=allow_remote, read_catalog=read_catalog)
+    options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
+                          read_catalog=read_catalog, limits=config.limits)
     stack, store = load_stack(list(paths) or ["."], options)
     graphs = build_graphs(stack)
-    report = run_checks(stack, graphs, chosen, locate=store.locate_location)
+    report = run_checks(
+        stack, graphs, chosen,
+        options={cid: c.options for cid, c in config.checks.items()},
+        locate=store.locate_location,
+        policy=config.policy,
+        severities={cid: c.severity for cid, c in config.checks.items() if c.severity is not None},
+        baseline=known,
+    )
 
     use_color = _use_color(color)
     rendered = [(target, render(name, report, use_color and target is None and name == "terminal"))
@@ -125,20 +151,27 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
             write_atomically(target, text)
         else:
             click.echo(text, nl=False, color=use_color)  # click strips ANSI off a non-TTY otherwise
+    if write_baseline:
+        write_atomically(write_baseline, save_baseline(report))
     if not quiet and any(target is not None or name != "terminal" for name, target in outputs):
         counts = report.counts()
         click.echo(
             f"machaudit: {len(report.findings)} findings ("
             + ", ".join(f"{n} {k}" for k, n in counts.items() if n) + ")"
+            + (f", {len(report.blocking)} new" if report.baseline_used else "")
             + "".join(f"; wrote {t}" for t, _ in rendered if t), err=True)
+    for use in report.suppressions:
+        if (use.problem or not use.used) and not quiet:
+            what = f"cannot be used: it {use.problem}" if use.problem else "is unused"
+            click.echo(f"machaudit: suppression of {use.check or '?'} at {use.location} {what}", err=True)
     for error in report.errors:
         click.echo(f"machaudit: check {error.check_id} failed to run: {error.message}", err=True)
 
     if report.errors:
         sys.exit(EXIT_ERROR)
-    if fail_on != "never":
-        threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in report.findings):
+    if config.fail_on != "never":
+        threshold = Severity.parse(config.fail_on)
+        if any(f.severity >= threshold for f in report.blocking):
             sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
 
@@ -146,13 +179,16 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
 _common_options = [
     click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:FILE]",
                  help="Report format, repeatable: terminal, json. NAME:FILE writes to a file."),
-    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default="high", show_default=True,
-                 help="Exit 1 when a finding is at or above this severity."),
+    click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
+                 help="Exit 1 when a new finding is at or above this severity [default: high]."),
     click.option("--select", multiple=True, metavar="IDS", help="Only these checks: ids, names or families (comma-separated)."),
     click.option("--ignore", multiple=True, metavar="IDS", help="Skip these checks: ids, names or families."),
     click.option("--allow-remote", is_flag=True, help="Follow remote $refs and remote API definitions (http/https)."),
     click.option("-q", "--quiet", is_flag=True, help="No summary on stderr."),
     click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
+    click.option("--config", "config_path", metavar="FILE", help="Config file (default: closest machaudit.toml, .machaudit.toml or pyproject.toml)."),
+    click.option("--baseline", metavar="FILE", help="Known findings: only findings not in FILE decide the exit code."),
+    click.option("--write-baseline", metavar="FILE", help="Write the current findings to FILE as a baseline."),
 ]
 
 
@@ -167,18 +203,22 @@ def common_options(func):
 @click.option("--catalog", "catalogs", multiple=True, metavar="FILE", help="Backstage catalog file (repeatable).")
 @common_options
 @friendly_errors
-def audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color):
+def audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
+          baseline, write_baseline):
     """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
-    _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color)
+    _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
+           config_path, baseline, write_baseline)
 
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
 @common_options
 @friendly_errors
-def validate(specs, formats, fail_on, select, ignore, allow_remote, quiet, color):
+def validate(specs, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
+             baseline, write_baseline):
     """Validate OpenAPI/Swagger specs only (a CI gate): the SPC checks, no catalog."""
-    _audit(specs, (), formats, fail_on, select or ("SPC",), ignore, allow_remote, quiet, color, read_catalog=False)
+    _audit(specs, (), formats, fail_on, select or ("SPC",), ignore, allow_remote, quiet, color,
+           config_path, baseline, write_baseline, read_catalog=False)
 
 
 @main.command()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from machaudit import __version__
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.graph import Graphs
-from machaudit.model import Stack
+from machaudit.model import Stack, Suppression
 from machaudit.policy import Policy
 from machaudit.registry import CheckInfo
 
@@ -64,6 +64,17 @@ class CheckError:
 
 
 @dataclass(frozen=True)
+class SuppressionUse:
+    """A suppression as the report shows it: used or not, or why it could not be used."""
+
+    check: str
+    reason: str
+    location: Location
+    used: int = 0  # findings it covered
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class AuditReport:
     """Everything formatters may see."""
 
@@ -72,22 +83,31 @@ class AuditReport:
     inventory: Mapping[str, Any] = field(default_factory=dict)  # counts of what was read
     specs: tuple[Mapping[str, Any], ...] = ()  # per spec: file, version, title, operations, valid
     errors: tuple[CheckError, ...] = ()
+    suppressions: tuple[SuppressionUse, ...] = ()
+    baseline_used: bool = False
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0
 
     @property
     def findings(self) -> list[Result]:
-        return [r for r in self.results if r.state is State.FAIL]
+        """Failures that stand: not suppressed (baseline-known ones included, marked known)."""
+        return [r for r in self.results if r.state is State.FAIL and r.suppressed is None]
+
+    @property
+    def suppressed(self) -> list[Result]:
+        return [r for r in self.results if r.state is State.FAIL and r.suppressed is not None]
+
+    @property
+    def blocking(self) -> list[Result]:
+        """What the exit code is judged on: new (not in the baseline), unsuppressed failures."""
+        return [r for r in self.results if r.blocking]
 
     def counts(self) -> dict[str, int]:
         out = {s.label: 0 for s in Severity}
         for finding in self.findings:
             out[finding.severity.label] += 1
         return out
-
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
 
 
 def run_checks(
@@ -97,7 +117,10 @@ def run_checks(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     locate: Callable[[Location], Location] | None = None,
     policy: Policy | None = None,
+    severities: Mapping[str, Severity] | None = None,
+    baseline: frozenset[str] | None = None,
 ) -> AuditReport:
+    """Run checks; then severity overrides, suppressions (from the stack) and the baseline."""
     started = time.perf_counter()
     checks = tuple(checks)
     results: list[Result] = []
@@ -109,10 +132,17 @@ def run_checks(
         except Exception as exc:  # one broken check must not sink the audit
             errors.append(CheckError(info.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
+        override = (severities or {}).get(info.id)
         for result in produced:
             if locate and result.location and result.location.line is None and result.location.pointer:
                 result = result.with_location(locate(result.location))
+            if override is not None and result.state is State.FAIL:
+                result = replace(result, severity=override)
             results.append(result)
+    results, uses = _apply_suppressions(results, stack.suppressions, checks)
+    if baseline is not None:
+        results = [replace(r, known=True) if r.state is State.FAIL and r.fingerprint in baseline else r
+                   for r in results]
     results.sort(key=_order)
     return AuditReport(
         results=tuple(results),
@@ -120,8 +150,48 @@ def run_checks(
         inventory=_inventory(stack),
         specs=tuple(_spec_summary(s) for s in stack.specs.values()),
         errors=tuple(errors),
+        suppressions=tuple(uses),
+        baseline_used=baseline is not None,
         duration_seconds=time.perf_counter() - started,
     )
+
+
+def _apply_suppressions(results: list[Result], suppressions: tuple[Suppression, ...], checks) -> tuple[list[Result], list[SuppressionUse]]:
+    names = {c.name: c.id for c in checks}
+    uses: list[SuppressionUse] = []
+    active: list[tuple[Suppression, str, list[int]]] = []
+    for s in suppressions:
+        check_id = s.check.upper() if s.check.upper() in {c.id for c in checks} else names.get(s.check.lower(), "")
+        if not s.check:
+            uses.append(SuppressionUse(s.check, s.reason, s.location, problem="names no check id"))
+        elif not s.reason:
+            uses.append(SuppressionUse(s.check, s.reason, s.location, problem="has no reason; a suppression must say why"))
+        elif not check_id:
+            uses.append(SuppressionUse(s.check, s.reason, s.location, problem="names a check that did not run or does not exist"))
+        else:
+            active.append((s, check_id, [0]))
+    out = []
+    for result in results:
+        if result.state is State.FAIL:
+            for s, check_id, used in active:
+                if check_id == result.check_id and _covers(s, result):
+                    used[0] += 1
+                    result = replace(result, suppressed=s.reason)
+                    break
+        out.append(result)
+    uses += [SuppressionUse(s.check, s.reason, s.location, used[0]) for s, _, used in active]
+    return out, uses
+
+
+def _covers(s: Suppression, result: Result) -> bool:
+    if s.subject and (result.subject == s.subject or result.subject.startswith(s.subject + " ")):
+        return True
+    if not s.file:
+        return False
+    loc = result.location
+    if loc is not None and loc.file == s.file:
+        return loc.pointer == s.pointer or loc.pointer.startswith(s.pointer + "/") or not s.pointer
+    return not s.pointer and (result.subject == s.file or result.subject.startswith(s.file + " "))
 
 
 def _order(result: Result):

@@ -65,6 +65,13 @@ class Result:
     severity: Severity = Severity.INFO
     location: Location | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    suppressed: str | None = None  # the reason, when a suppression covers this finding
+    known: bool = False  # in the baseline: reported, but not new
+
+    @property
+    def blocking(self) -> bool:
+        """A failure that counts for the exit code: not suppressed, not in the baseline."""
+        return self.state is State.FAIL and self.suppressed is None and not self.known
 
     @property
     def fingerprint(self) -> str:

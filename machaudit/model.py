@@ -163,6 +163,22 @@ class CatalogProblem:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """`x-machaudit-ignore` on a spec node, or `machaudit.io/ignore` on a catalog entity.
+
+    It covers findings of `check` (id or name) located in `file` at or below `pointer`, or whose
+    subject is `subject`. Without a reason it is reported as unusable and suppresses nothing.
+    """
+
+    check: str
+    reason: str
+    location: Location
+    file: str = ""
+    pointer: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True)
 class Stack:
     """Everything the audit knows about one company's stack."""
 
@@ -177,6 +193,7 @@ class Stack:
     undeclared_specs: tuple[str, ...] = ()
     # Refs of entities of kinds read but not modelled (User, Template): valid relation targets.
     other_refs: frozenset[str] = frozenset()
+    suppressions: tuple[Suppression, ...] = ()
 
     def of_kind(self, kind: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.kind == kind]

@@ -23,6 +23,8 @@ def result_dict(result: Result) -> dict[str, Any]:
         },
         "evidence": dict(result.evidence),
         "fingerprint": result.fingerprint,
+        "suppressed": None if result.suppressed is None else {"reason": result.suppressed},
+        "new": not result.known,
     }
 
 
@@ -35,6 +37,9 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
         "tool": {"name": "machaudit", "version": report.tool_version},
         "summary": {
             "findings": len(report.findings),
+            "new_findings": len(report.blocking),
+            "suppressed": len(report.suppressed),
+            "baseline_used": report.baseline_used,
             "by_severity": report.counts(),
             "by_state": by_state,
             "evidence_gaps": by_state[State.UNKNOWN.value],
@@ -47,7 +52,13 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
              "severity": c.severity.label, "summary": c.summary}
             for c in report.checks
         ],
-        "findings": [result_dict(r) for r in report.results if r.state is State.FAIL],
+        "findings": [result_dict(r) for r in report.findings],
+        "suppressed_findings": [result_dict(r) for r in report.suppressed],
+        "suppressions": [
+            {"check": s.check, "reason": s.reason, "file": s.location.file, "line": s.location.line,
+             "used": s.used, "problem": s.problem or None}
+            for s in report.suppressions
+        ],
         "evidence_gaps": [result_dict(r) for r in report.results if r.state is State.UNKNOWN],
         "results": [
             {"check": r.check_id, "subject": r.subject, "state": r.state.value}

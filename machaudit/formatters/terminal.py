@@ -44,7 +44,8 @@ def render(report: AuditReport, color: bool) -> str:
             title = f"{current} {info.name}" if info else current
             console.print(f"[bold]{escape(title)}[/bold] [dim]({info.area if info else ''})[/dim]")
         where = str(finding.location) if finding.location else finding.subject
-        console.print(f"  [{STYLE[finding.severity]}]{finding.severity.label:<8}[/] [dim]{escape(where)}[/dim]")
+        known = " [dim](in baseline)[/dim]" if finding.known else ""
+        console.print(f"  [{STYLE[finding.severity]}]{finding.severity.label:<8}[/] [dim]{escape(where)}[/dim]{known}")
         console.print(f"           {escape(finding.message)}")
     gaps = [r for r in report.results if r.state is State.UNKNOWN]
     if gaps:
@@ -52,6 +53,13 @@ def render(report: AuditReport, color: bool) -> str:
         console.print(f"[bold]Evidence gaps[/bold] ({len(gaps)}): the inputs do not say; not counted as passes")
         for gap in gaps:
             console.print(f"  [magenta]unknown [/] {escape(gap.check_id)} {escape(gap.subject)}: {escape(gap.message)}")
+    problems = [s for s in report.suppressions if s.problem or not s.used]
+    if report.suppressed or problems:
+        console.print()
+        console.print(f"[bold]Suppressions[/bold]: {len(report.suppressed)} findings suppressed with a reason")
+        for use in problems:
+            what = f"cannot be used: it {use.problem}" if use.problem else "is unused: nothing it covers was found"
+            console.print(f"  [yellow]{escape(use.check or '?')}[/] at {escape(str(use.location))} {escape(what)}")
     for error in report.errors:
         console.print(f"[bold red]check {escape(error.check_id)} failed to run:[/] {escape(error.message)}")
 
@@ -62,7 +70,8 @@ def render(report: AuditReport, color: bool) -> str:
     counts = report.counts()
     table.add_row(*(str(counts[s.label]) for s in sorted(Severity, reverse=True)))
     passed = sum(1 for r in report.results if r.state is State.PASS)
-    console.print(f"[bold]{len(findings)} findings[/bold] from {len(report.checks)} checks "
+    new = f", {len(report.blocking)} new since the baseline" if report.baseline_used else ""
+    console.print(f"[bold]{len(findings)} findings[/bold]{new} from {len(report.checks)} checks "
                   f"({passed} passed, {len(gaps)} evidence gaps)")
     console.print(table)
     return buffer.getvalue()

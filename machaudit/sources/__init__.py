@@ -13,6 +13,7 @@ from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
 from machaudit.sources.openapi import read_spec
 from machaudit.sources.store import DocumentStore, is_url
+from machaudit.sources.suppressions import entity_suppressions, spec_suppressions
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
@@ -127,7 +128,13 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
             entity = _inferred_api(spec, entities)
             entities[entity.ref] = entity
 
+    suppressions = [s for spec in specs.values() if spec.parsed for s in spec_suppressions(store, spec)]
+    for entity in catalog.entities.values():
+        spec = specs.get(entity.spec_file) if entity.spec_file else None
+        suppressions += entity_suppressions(entity, spec.display if spec else "")
+
     stack = Stack(
+        suppressions=tuple(suppressions),
         entities=entities,
         specs=specs,
         catalog_problems=tuple(catalog.problems),
