@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -184,8 +185,9 @@ def _apply_suppressions(results: list[Result], suppressions: tuple[Suppression, 
 
 
 def _covers(s: Suppression, result: Result) -> bool:
-    if s.subject and (result.subject == s.subject or result.subject.startswith(s.subject + " ")):
-        return True
+    if s.subject and (result.subject == s.subject or result.subject.startswith(s.subject + " ")
+                      or s.subject in re.split(r", | <-> | -> ", result.subject)):
+        return True  # an entity's suppression covers findings naming it, cycles and pairs included
     if not s.file:
         return False
     loc = result.location

@@ -1,4 +1,8 @@
+import re
+
 from machaudit.registry import check
+
+_DUPLICATE_ID = re.compile(r"Operation ID '.*' for '.*' in '.*' is not unique")
 
 
 @check("SPC001", "invalid-openapi", severity="high")
@@ -16,7 +20,8 @@ def invalid_openapi(ctx):
     for spec in ctx.stack.specs.values():
         if not spec.parsed:
             continue  # SPC002 reports unreadable documents
-        invalid = [p for p in spec.problems if p.kind == "invalid"]
+        # Duplicate operationIds, which the validator also reports, are SPC004's finding.
+        invalid = [p for p in spec.problems if p.kind == "invalid" and not _DUPLICATE_ID.match(p.message)]
         for problem in invalid:
             where = f" at {problem.location.pointer}" if problem.location.pointer else ""
             yield ctx.fail(spec.display, f"{problem.message}{where}", problem.location)

@@ -112,9 +112,9 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
     specs: dict[str, Spec] = {}
     for key in all_keys:
         spec = read_spec(store, key, validate_spec=options.validate)
-        if spec.parsed or key in declared or key in inputs.specs:
+        if spec.parsed or key in declared or key in inputs.specs or not _parses(store, key):
             specs[key] = spec
-        # A scanned file that only looked like a root (say "openapi:" in a fragment) is dropped.
+        # A scanned file that parses but only looked like a root ("openapi:" in a fragment) is dropped.
 
     entities = dict(catalog.entities)
     undeclared: tuple[str, ...] = ()
@@ -144,6 +144,14 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
         other_refs=frozenset(catalog.other_refs),
     )
     return stack, store
+
+
+def _parses(store: DocumentStore, key: str) -> bool:
+    try:
+        store.load(key)
+        return True
+    except DocumentError:
+        return False
 
 
 def _sniff(store: DocumentStore, key: str) -> str:
