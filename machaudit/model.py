@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from machaudit.findings import Location
 
 KINDS = ("component", "api", "resource", "system", "domain", "group")
+OPENAPI_TYPES = frozenset({"openapi", "swagger", ""})  # API types whose definition is an OpenAPI spec
 CHANNEL_TYPES = frozenset(
     {"website", "mobile-app", "b2b-portal", "pos", "marketplace", "call-center", "email"}
 )
@@ -53,6 +54,8 @@ class Entity:
     provides_apis: tuple[str, ...] = ()
     consumes_apis: tuple[str, ...] = ()
     spec_file: str = ""  # API: the spec document (store key) its definition points at
+    # API of another type (asyncapi, graphql, grpc): why its definition cannot be read, if so.
+    definition_problem: str = ""
     inferred: bool = False  # made up by the tool (e.g. a component for a spec with no catalog)
     location: Location | None = None
 
@@ -211,7 +214,8 @@ class Stack:
         return [e for e in self.components if e.is_channel]
 
     def spec_of(self, api: Entity) -> Spec | None:
-        return self.specs.get(api.spec_file) if api.spec_file else None
+        """The OpenAPI spec of an API entity (None for other API types or no definition)."""
+        return self.specs.get(api.spec_file) if api.spec_file and api.type in OPENAPI_TYPES else None
 
     def providers_of(self, api_ref: str) -> list[Entity]:
         return [c for c in self.components if api_ref in c.provides_apis]

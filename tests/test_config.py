@@ -49,7 +49,7 @@ def test_config_file_disables_and_overrides(stack):
         [checks.hub-service]
         enabled = false
         [checks.ORC004]
-        max-out-degree = 1
+        min-out-degree = 1
     """)
     run = audit(str(stack))
     report = run.report

@@ -1,3 +1,4 @@
+from machaudit.model import OPENAPI_TYPES
 from machaudit.registry import check
 
 
@@ -15,14 +16,21 @@ def api_without_definition(ctx):
     for api in ctx.stack.apis:
         if api.inferred:
             continue
-        spec = ctx.stack.spec_of(api)
         if not api.spec_file:
             yield ctx.fail(api.ref, f"API {api.label} has no spec.definition", api.location)
-        elif spec is None or not spec.parsed:
-            reason = spec.problems[0].message if spec and spec.problems else "it could not be read"
-            yield ctx.fail(api.ref, f"the definition of API {api.label} cannot be used: {reason}", api.location)
+        elif api.type not in OPENAPI_TYPES:
+            if api.definition_problem:
+                yield ctx.fail(api.ref, f"the {api.type} definition of API {api.label} cannot be read: {api.definition_problem}", api.location)
+            else:
+                yield ctx.passed(api.ref)
         else:
-            yield ctx.passed(api.ref)
+            spec = ctx.stack.spec_of(api)
+            if spec is None or not spec.parsed:
+                reason = spec.problems[0].message if spec and spec.problems else "it could not be read"
+                where = spec.display if spec else api.spec_file
+                yield ctx.fail(api.ref, f"the definition of API {api.label} ({where}) cannot be used: {reason}", api.location)
+            else:
+                yield ctx.passed(api.ref)
     for component in ctx.stack.components:
         if component.type != "service":
             continue

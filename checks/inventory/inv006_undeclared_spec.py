@@ -1,3 +1,4 @@
+from machaudit.findings import Location
 from machaudit.registry import check
 
 
@@ -16,7 +17,8 @@ def undeclared_spec(ctx):
         return
     for key in ctx.stack.undeclared_specs:
         spec = ctx.stack.specs[key]
-        yield ctx.fail(spec.display, f"{spec.display} is not the definition of any API in the catalog", None)
+        yield ctx.fail(spec.display, f"{spec.display} is not the definition of any API in the catalog",
+                      Location(spec.display, "", 1))
     declared = set(ctx.stack.undeclared_specs)
     for key, spec in ctx.stack.specs.items():
         if key not in declared:

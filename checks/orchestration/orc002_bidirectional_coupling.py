@@ -4,7 +4,7 @@ from machaudit.registry import check
 
 @check("ORC002", "bidirectional-coupling", severity="high")
 def bidirectional_coupling(ctx):
-    """What: two services that each call the other (A -> B and B -> A).
+    """What: two services that each call the other synchronously (A -> B and B -> A).
 
     Why it matters for MACH: neither can change its API or be replaced without the other; the pair
     behaves as one distributed monolith.
@@ -15,8 +15,9 @@ def bidirectional_coupling(ctx):
     """
     graph = ctx.graphs.services
     coupled = set()
-    for u, v in sorted(graph.edges):
-        if u < v and graph.has_edge(v, u):
+    sync = {(u, v) for u, v, data in graph.edges(data=True) if data.get("sync", True)}
+    for u, v in sorted(sync):
+        if u < v and (v, u) in sync:  # an event subscription one way is the cure, not the smell
             coupled |= {u, v}
             yield ctx.fail(
                 f"{u} <-> {v}",

@@ -7,7 +7,7 @@ from machaudit.registry import check
 @check("ORC003", "hub-service", severity="medium", options={"min_in_degree": 5, "percentile": 90})
 def hub_service(ctx):
     """What: a service that many others call: in-degree at or above max(min_in_degree, the 90th
-    percentile of in-degrees).
+    percentile of in-degrees). API gateways, BFFs and channels are exempt; an ESB is not.
 
     Why it matters for MACH: a hub is where changes queue up and outages spread; it is the part of
     the stack that is hardest to replace with a composable product.
@@ -24,6 +24,10 @@ def hub_service(ctx):
     rank = max(0, math.ceil(len(degrees) * float(ctx.options["percentile"]) / 100) - 1)
     threshold = max(int(ctx.options["min_in_degree"]), degrees[rank])
     for node, degree in graph.in_degree():
+        entity = ctx.stack.entities[node]
+        if entity.is_gateway and entity.type != "esb" or entity.is_channel:
+            yield ctx.not_applicable(node, "gateways and BFFs are called by every channel by design")
+            continue
         if degree >= threshold:
             callers = sorted(ref_name(n) for n in graph.predecessors(node))
             yield ctx.fail(

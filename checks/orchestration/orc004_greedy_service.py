@@ -2,9 +2,9 @@ from machaudit.model import ref_name
 from machaudit.registry import check
 
 
-@check("ORC004", "greedy-service", severity="medium", options={"max_out_degree": 6})
+@check("ORC004", "greedy-service", severity="medium", options={"min_out_degree": 6})
 def greedy_service(ctx):
-    """What: a service that calls many others (out-degree at or above max_out_degree). Gateways and
+    """What: a service that calls many others (out-degree at or above min_out_degree). Gateways and
     BFFs are exempt: fanning out is their job.
 
     Why it matters for MACH: a service that needs six others to do its work fails when any of them
@@ -15,7 +15,7 @@ def greedy_service(ctx):
     Fix: move the orchestration to a workflow/BFF, or replace calls with events.
     """
     graph = ctx.graphs.services
-    limit = int(ctx.options["max_out_degree"])
+    limit = int(ctx.options["min_out_degree"])
     for node, degree in graph.out_degree():
         entity = ctx.stack.entities[node]
         if entity.is_gateway or entity.is_channel:
@@ -25,7 +25,7 @@ def greedy_service(ctx):
             callees = sorted(ref_name(n) for n in graph.successors(node))
             yield ctx.fail(
                 node,
-                f"{entity.label} calls {degree} components ({', '.join(callees)}); limit {limit}",
+                f"{entity.label} calls {degree} components ({', '.join(callees)}); threshold {limit}",
                 entity.location,
                 evidence={"out_degree": degree, "callees": callees},
             )

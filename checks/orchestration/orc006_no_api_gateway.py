@@ -22,7 +22,7 @@ def no_api_gateway(ctx):
     if not any(c.is_gateway for c in stack.components):
         yield ctx.fail(
             "stack",
-            f"{len(channels)} channels ({', '.join(sorted(c.name for c in channels))}) and no api-gateway, bff or ipaas component",
+            f"{len(channels)} channels ({', '.join(sorted(c.name for c in channels))}) and no api-gateway, bff, ipaas or esb component",
             channels[0].location,
         )
     graph = ctx.graphs.services

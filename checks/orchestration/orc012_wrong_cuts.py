@@ -27,14 +27,14 @@ def wrong_cuts(ctx):
             yield ctx.fail(component.ref, f"service {component.label} is named after a technical layer", component.location)
     graph = ctx.graphs.services
     members = [n for n in graph.nodes if not stack.entities[n].is_channel]
-    systems = {stack.entities[n].system or f"(none:{n})" for n in members}
+    systems = {stack.entities[n].system or "(no system)" for n in members}
     undirected = graph.subgraph(members).to_undirected()
-    if len({s for s in systems if not s.startswith("(none")}) < 2 or undirected.number_of_edges() == 0:
+    if len(systems - {"(no system)"}) < 2 or undirected.number_of_edges() == 0:
         yield ctx.not_applicable("stack", "fewer than two systems with calls between services")
         return
     groups: dict[str, set] = {}
     for node in members:
-        groups.setdefault(stack.entities[node].system or f"(none:{node})", set()).add(node)
+        groups.setdefault(stack.entities[node].system or "(no system)", set()).add(node)  # one group
     modularity = nx.community.modularity(undirected, groups.values())
     limit = float(ctx.options["min_modularity"])
     if modularity < limit:

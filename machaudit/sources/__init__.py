@@ -5,10 +5,10 @@ from __future__ import annotations
 import glob
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from machaudit.model import Entity, Spec, Stack
+from machaudit.model import OPENAPI_TYPES, Entity, Spec, Stack
 from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
 from machaudit.sources.openapi import read_spec
@@ -107,7 +107,16 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
             spec_keys.append(key)
 
     catalog = load_catalog(store, list(dict.fromkeys(catalog_keys)))
-    declared = [e.spec_file for e in catalog.entities.values() if e.kind == "api" and e.spec_file]
+    declared = [e.spec_file for e in catalog.entities.values()
+                if e.kind == "api" and e.spec_file and e.type in OPENAPI_TYPES]
+    for ref, entity in list(catalog.entities.items()):
+        if entity.kind == "api" and entity.spec_file and entity.type not in OPENAPI_TYPES:
+            # AsyncAPI, GraphQL …: not OpenAPI, but the definition must at least be readable.
+            try:
+                store.load(entity.spec_file)
+            except DocumentError as exc:
+                where = f" (line {exc.line})" if exc.line else ""
+                catalog.entities[ref] = replace(entity, definition_problem=f"{store.display(entity.spec_file)}: {exc.message}{where}")
     all_keys = list(dict.fromkeys(spec_keys + declared))
     specs: dict[str, Spec] = {}
     for key in all_keys:
