@@ -268,8 +268,14 @@ class _EntityReader:
                 return ""
             return key
         if isinstance(definition, str):
+            # A virtual file beside the catalog, so relative $refs resolve as they would there;
+            # its positions are reported in the catalog file, inside the definition block.
             virtual = Path(self.key).with_name(f"{Path(self.key).name}~{ref.rpartition('/')[2]}.yaml")
-            self.store.put(str(virtual), definition)
+            key_line = self.where("/spec/definition").line or self.line
+            lines = self.store.text(self.key).splitlines()
+            body = lines[key_line] if key_line < len(lines) else ""
+            indent = len(body) - len(body.lstrip(" "))
+            self.store.put(str(virtual), definition, origin=(self.key, key_line, indent))
             return str(virtual)
         self.problem(f"{ref}: spec.definition must be text or {{$text: path}}, not {_type(definition)}", "/spec/definition", ref)
         return ""

@@ -38,6 +38,7 @@ class DocumentStore:
         self._errors: dict[str, DocumentError] = {}
         self._lines: dict[str, LineIndex] = {}
         self._by_display: dict[str, str] | None = None
+        self._origins: dict[str, tuple[str, int, int]] = {}
 
     # -- keys and display ------------------------------------------------------------------
 
@@ -115,9 +116,12 @@ class DocumentStore:
         self._data[key] = data
         return data
 
-    def put(self, key: str, text: str) -> None:
-        """Register text that was obtained elsewhere (inline catalog definitions)."""
+    def put(self, key: str, text: str, origin: tuple[str, int, int] | None = None) -> None:
+        """Register text obtained elsewhere: an inline catalog definition, whose positions are
+        reported in the catalog file (origin: catalog key, line offset, column offset)."""
         self._texts[key] = text
+        if origin:
+            self._origins[key] = origin
 
     # -- positions -------------------------------------------------------------------------
 
@@ -144,6 +148,10 @@ class DocumentStore:
         if index is None:
             index = self._lines[key] = LineIndex(text, urlsplit(key).path if is_url(key) else key, multi)
         found = index.position(pointer)
+        if key in self._origins:
+            origin, line_offset, column_offset = self._origins[key]
+            found = found and (found[0] + line_offset, found[1] + column_offset)
+            display = self.display(origin)
         if found is None:
             return Location(display, pointer)
         return Location(display, pointer, found[0], found[1])
