@@ -34,7 +34,7 @@ def friendly_errors(func):
 
         try:
             return func(*args, **kwargs)
-        except (InputError, RegistryError, ValueError) as exc:
+        except (InputError, RegistryError, ValueError) as exc:  # ConfigError, JourneyError …
             raise UserError(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
@@ -78,15 +78,16 @@ def _use_color(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
-def write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, content: str | bytes) -> None:
     """Write via a temporary file in the same folder, so a reader never sees half a report."""
     target = Path(path)
-    if target.parent and not target.parent.exists():
+    if not target.parent.exists():
         raise UserError(f"cannot write {path}: folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -108,11 +109,12 @@ def load_config(checks, config_path, paths, flags):
 
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
-           config_path=None, baseline=None, write_baseline=None, read_catalog=True):
+           config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file=""):
     from machaudit.baseline import read_baseline, write_baseline as save_baseline
     from machaudit.engine import run_checks
     from machaudit.formatters import FORMATTERS, render
     from machaudit.graph import build_graphs
+    from machaudit.journey import build_journey_map, journey_for
     from machaudit.registry import load_checks, select as select_checks, validate_selectors
     from machaudit.sources import LoadOptions, load_stack
 
@@ -131,9 +133,10 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     known = read_baseline(baseline) if baseline else None
 
     options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
-                          read_catalog=read_catalog, limits=config.limits)
+                          read_catalog=read_catalog, limits=config.limits, journey_file=journey_file)
     stack, store = load_stack(list(paths) or ["."], options)
     graphs = build_graphs(stack)
+    journey_map = build_journey_map(stack, graphs, journey_for(stack)) if read_catalog else None
     report = run_checks(
         stack, graphs, chosen,
         options={cid: c.options for cid, c in config.checks.items()},
@@ -141,6 +144,7 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
         policy=config.policy,
         severities={cid: c.severity for cid, c in config.checks.items() if c.severity is not None},
         baseline=known,
+        journey=journey_map,
     )
 
     use_color = _use_color(color)
@@ -201,13 +205,14 @@ def common_options(func):
 @main.command()
 @click.argument("paths", nargs=-1)
 @click.option("--catalog", "catalogs", multiple=True, metavar="FILE", help="Backstage catalog file (repeatable).")
+@click.option("--journey", "journey_file", default="", metavar="FILE", help="Journey document (default: the built-in commerce journey, or one in the catalog).")
 @common_options
 @friendly_errors
-def audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
+def audit(paths, catalogs, journey_file, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
           baseline, write_baseline):
     """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
     _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
-           config_path, baseline, write_baseline)
+           config_path, baseline, write_baseline, journey_file=journey_file)
 
 
 @main.command()
@@ -239,6 +244,45 @@ def graph(paths, catalogs, fmt, view, output):
         write_atomically(output, text)
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--catalog", "catalogs", multiple=True, metavar="FILE")
+@click.option("--journey", "journey_file", default="", metavar="FILE", help="Journey document.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["terminal", "json", "png", "svg"]), default="terminal", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (required for png and svg).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@friendly_errors
+def journey(paths, catalogs, journey_file, fmt, output, color):
+    """The touchpoint map: which journey steps each channel offers without a phone call."""
+    from machaudit.graph import build_graphs
+    from machaudit.journey import build_journey_map, journey_for
+    from machaudit.sources import LoadOptions, load_stack
+
+    if fmt in ("png", "svg") and not output:
+        raise UserError(f"-f {fmt} needs -o FILE")
+    stack, _ = load_stack(list(paths) or ["."], LoadOptions(catalogs=list(catalogs), validate=False,
+                                                              journey_file=journey_file))
+    journey_map = build_journey_map(stack, build_graphs(stack), journey_for(stack))
+    data = journey_map.to_dict()
+    if fmt == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "terminal":
+        from machaudit.formatters.journey_table import render
+
+        use_color = _use_color(color) and not output
+        text = render(data, use_color)
+    else:
+        from machaudit.formatters.figures import journey_heatmap
+
+        text = None
+        write_atomically(output, journey_heatmap(data, fmt))
+    if text is not None:
+        if output:
+            write_atomically(output, text)
+        else:
+            click.echo(text, nl=False, color=_use_color(color))
 
 
 @main.command()

@@ -22,10 +22,11 @@ class CheckContext:
     """What one check sees: the stack, the frozen graphs, its options; and how it reports."""
 
     def __init__(self, info: CheckInfo, stack: Stack, graphs: Graphs, options: Mapping[str, Any],
-                 policy: Policy | None = None):
+                 policy: Policy | None = None, journey=None):
         self.info = info
         self.stack = stack
         self.graphs = graphs
+        self.journey = journey  # machaudit.journey.JourneyMap
         self.options = {**info.options, **options}
         self.policy = policy or Policy()
 
@@ -86,6 +87,7 @@ class AuditReport:
     errors: tuple[CheckError, ...] = ()
     suppressions: tuple[SuppressionUse, ...] = ()
     baseline_used: bool = False
+    journey: Mapping[str, Any] | None = None  # the touchpoint map (JourneyMap.to_dict())
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0
@@ -120,6 +122,7 @@ def run_checks(
     policy: Policy | None = None,
     severities: Mapping[str, Severity] | None = None,
     baseline: frozenset[str] | None = None,
+    journey=None,
 ) -> AuditReport:
     """Run checks; then severity overrides, suppressions (from the stack) and the baseline."""
     started = time.perf_counter()
@@ -127,7 +130,7 @@ def run_checks(
     results: list[Result] = []
     errors: list[CheckError] = []
     for info in checks:
-        context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}), policy)
+        context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}), policy, journey)
         try:
             produced = list(info.run(context) or ())
         except Exception as exc:  # one broken check must not sink the audit
@@ -153,6 +156,7 @@ def run_checks(
         errors=tuple(errors),
         suppressions=tuple(uses),
         baseline_used=baseline is not None,
+        journey=journey.to_dict() if journey is not None else None,
         duration_seconds=time.perf_counter() - started,
     )
 

@@ -197,6 +197,8 @@ class Stack:
     # Refs of entities of kinds read but not modelled (User, Template): valid relation targets.
     other_refs: frozenset[str] = frozenset()
     suppressions: tuple[Suppression, ...] = ()
+    # machaudit.io documents found in the catalog or given with --journey: (document, location)
+    journey_documents: tuple[tuple[Mapping[str, Any], Location], ...] = ()
 
     def of_kind(self, kind: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.kind == kind]

@@ -31,6 +31,7 @@ class LoadOptions:
     allow_remote: bool = False
     validate: bool = True
     read_catalog: bool = True  # False: every file is a spec candidate (machaudit validate)
+    journey_file: str = ""
     limits: Limits = field(default_factory=Limits)
 
 
@@ -142,7 +143,12 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
         spec = specs.get(entity.spec_file) if entity.spec_file else None
         suppressions += entity_suppressions(entity, spec.display if spec else "")
 
+    journey_documents = [(d, loc) for d, loc in catalog.extra_documents if d.get("kind") == "Journey"]
+    if options.journey_file:
+        journey_documents += _read_journey_file(store, options.journey_file)
+
     stack = Stack(
+        journey_documents=tuple(journey_documents),
         suppressions=tuple(suppressions),
         entities=entities,
         specs=specs,
@@ -153,6 +159,25 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
         other_refs=frozenset(catalog.other_refs),
     )
     return stack, store
+
+
+def _read_journey_file(store: DocumentStore, path: str) -> list:
+    from machaudit.findings import Location
+    from machaudit.sources.documents import parse_documents
+
+    key = DocumentStore.key_for(path)
+    if not Path(key).is_file():
+        raise InputError(f"--journey {path}: no such file")
+    try:
+        documents = parse_documents(store.text(key), key, store.limits)
+    except DocumentError as exc:
+        where = f":{exc.line}" if exc.line else ""
+        raise InputError(f"--journey {path}{where}: {exc.message}") from None
+    found = [(d, Location(store.display(key), f"/{i}", line)) for i, (d, line) in enumerate(documents)
+             if isinstance(d, dict) and d.get("kind") == "Journey"]
+    if not found:
+        raise InputError(f"--journey {path}: no document with kind: Journey")
+    return found
 
 
 def _parses(store: DocumentStore, key: str) -> bool:

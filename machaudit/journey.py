@@ -1,0 +1,372 @@
+"""The customer journey: touchpoints, matching operations to them, and reachability per channel.
+
+A touchpoint × channel cell is one of:
+- self-service: the channel reaches (through gateways, BFFs, services) an API exposing it;
+- phone-only: only the call centre reaches one; the customer has to phone;
+- internal-only: an operation exists, but no customer channel and no call centre reaches it;
+- missing: no operation anywhere.
+Every cell carries its evidence: the operation, the graph path, the match reason and confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Iterable, Mapping
+
+import networkx as nx
+import yaml
+
+from machaudit.graph import Graphs
+from machaudit.model import PHONE_TYPE, Operation, Stack, ref_name
+from machaudit.spec_analysis import text_of
+
+SELF_SERVICE, PHONE_ONLY, INTERNAL_ONLY, MISSING = "self-service", "phone-only", "internal-only", "missing"
+STATES = (SELF_SERVICE, PHONE_ONLY, INTERNAL_ONLY, MISSING)
+TOUCHPOINT_EXTENSION = "x-machaudit-touchpoint"
+MIN_CONFIDENCE = 0.5
+
+
+class JourneyError(ValueError):
+    """A Journey document that cannot be used; names the document and the field."""
+
+
+@dataclass(frozen=True)
+class Matcher:
+    methods: tuple[str, ...] = ()
+    paths: tuple[re.Pattern, ...] = ()
+    keywords: tuple[re.Pattern, ...] = ()
+    exclude: tuple[re.Pattern, ...] = ()
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    name: str
+    stage: str
+    title: str = ""
+    required: bool = False
+    matcher: Matcher = field(default_factory=Matcher)
+    operations: tuple[str, ...] = ()  # explicit: "api-name METHOD /path" or "api-name:operationId"
+    excluded: tuple[str, ...] = ()  # explicit exclusions, same syntax
+
+
+@dataclass(frozen=True)
+class Journey:
+    name: str
+    stages: tuple[tuple[str, tuple[Touchpoint, ...]], ...]
+    source: str = "built-in"
+
+    @property
+    def touchpoints(self) -> list[Touchpoint]:
+        return [t for _, touchpoints in self.stages for t in touchpoints]
+
+    def touchpoint(self, name: str) -> Touchpoint | None:
+        return next((t for t in self.touchpoints if t.name == name), None)
+
+
+@dataclass(frozen=True)
+class Match:
+    touchpoint: str
+    api: str  # entity ref of the API
+    spec: str  # displayed spec path
+    operation: str  # "METHOD /path"
+    operation_id: str
+    pointer: str
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    touchpoint: str
+    channel: str
+    state: str
+    match: Match | None = None
+    path: tuple[str, ...] = ()  # channel ... api, through the full graph
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class JourneyMap:
+    journey: Journey
+    channels: tuple[str, ...]  # customer channels, then the call centre(s)
+    cells: Mapping[tuple[str, str], Cell]
+    matches: Mapping[str, tuple[Match, ...]]
+
+    def cell(self, touchpoint: str, channel: str) -> Cell:
+        return self.cells[(touchpoint, channel)]
+
+    def customer_channels(self, stack: Stack) -> list[str]:
+        return [c for c in self.channels if stack.entities[c].type != PHONE_TYPE]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "journey": self.journey.name,
+            "source": self.journey.source,
+            "channels": [ref_name(c) for c in self.channels],
+            "stages": [
+                {
+                    "name": stage,
+                    "touchpoints": [
+                        {
+                            "name": t.name,
+                            "title": t.title,
+                            "required": t.required,
+                            "operations": [_match_dict(m) for m in self.matches.get(t.name, ())],
+                            "cells": {ref_name(c): _cell_dict(self.cells[(t.name, c)]) for c in self.channels},
+                        }
+                        for t in touchpoints
+                    ],
+                }
+                for stage, touchpoints in self.journey.stages
+            ],
+        }
+
+
+def _match_dict(m: Match) -> dict[str, Any]:
+    return {"api": m.api, "spec": m.spec, "operation": m.operation, "operation_id": m.operation_id,
+            "pointer": m.pointer, "confidence": m.confidence, "reason": m.reason}
+
+
+def _cell_dict(cell: Cell) -> dict[str, Any]:
+    return {"state": cell.state, "operation": _match_dict(cell.match) if cell.match else None,
+            "path": list(cell.path), "note": cell.note}
+
+
+# -- journey documents ----------------------------------------------------------------------------
+
+def default_journey() -> Journey:
+    text = resources.files("machaudit").joinpath("data/journey.yaml").read_text(encoding="utf-8")
+    return parse_journey(yaml.safe_load(text), "built-in default journey")
+
+
+def parse_journey(doc: Any, source: str, base: Journey | None = None) -> Journey:
+    """A Journey document. With `spec.extends: default` it edits the default journey:
+    `stages` add or replace stages/touchpoints, `drop` removes touchpoints, `rename` renames them,
+    `required` marks them required."""
+    if not isinstance(doc, dict) or doc.get("kind") != "Journey":
+        raise JourneyError(f"{source}: not a Journey document (kind: Journey, apiVersion: machaudit.io/v1alpha1)")
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        raise JourneyError(f"{source}: spec must be a mapping")
+    name = (doc.get("metadata") or {}).get("name", "journey") if isinstance(doc.get("metadata"), dict) else "journey"
+    known = {"stages", "extends", "drop", "rename", "required"}
+    for key in spec:
+        if key not in known:
+            raise JourneyError(f"{source}: spec has no field {key!r}; valid: {', '.join(sorted(known))}")
+    extends = spec.get("extends")
+    if extends not in (None, "default"):
+        raise JourneyError(f"{source}: spec.extends must be 'default'")
+    stages: list[tuple[str, list[Touchpoint]]] = []
+    if extends == "default":
+        start = base or default_journey()
+        stages = [(s, list(ts)) for s, ts in start.stages]
+    for index, raw_stage in enumerate(_list(spec.get("stages", []), f"{source}: spec.stages")):
+        if not isinstance(raw_stage, dict) or not isinstance(raw_stage.get("name"), str):
+            raise JourneyError(f"{source}: spec.stages[{index}] needs a name")
+        stage_name = raw_stage["name"]
+        touchpoints = [_touchpoint(t, stage_name, f"{source}: stage {stage_name}")
+                       for t in _list(raw_stage.get("touchpoints", []), f"{source}: stage {stage_name}.touchpoints")]
+        existing = next((i for i, (s, _) in enumerate(stages) if s == stage_name), None)
+        if existing is None:
+            stages.append((stage_name, touchpoints))
+        else:
+            merged = {t.name: t for t in stages[existing][1]}
+            merged.update({t.name: t for t in touchpoints})
+            stages[existing] = (stage_name, list(merged.values()))
+    drop = set(_names(spec.get("drop", []), f"{source}: spec.drop"))
+    rename = spec.get("rename", {}) or {}
+    if not isinstance(rename, dict):
+        raise JourneyError(f"{source}: spec.rename must map old names to new names")
+    required = set(_names(spec.get("required", []), f"{source}: spec.required"))
+    all_names = {t.name for _, ts in stages for t in ts}
+    for wanted in drop | set(rename) | required:
+        if wanted not in all_names and wanted not in {s for s, _ in stages}:
+            raise JourneyError(f"{source}: no touchpoint or stage {wanted!r}; known: {', '.join(sorted(all_names))}")
+    result = []
+    for stage, touchpoints in stages:
+        if stage in drop:
+            continue
+        kept = []
+        for t in touchpoints:
+            if t.name in drop:
+                continue
+            new_name = str(rename.get(t.name, t.name))
+            kept.append(Touchpoint(new_name, stage, t.title, t.required or t.name in required or new_name in required,
+                                   t.matcher, t.operations, t.excluded))
+        result.append((stage, tuple(kept)))
+    if not any(ts for _, ts in result):
+        raise JourneyError(f"{source}: the journey has no touchpoints")
+    return Journey(str(name), tuple(result), source)
+
+
+def _list(value: Any, what: str) -> list:
+    if not isinstance(value, list):
+        raise JourneyError(f"{what} must be a list")
+    return value
+
+
+def _names(value: Any, what: str) -> list[str]:
+    items = _list(value, what)
+    if not all(isinstance(v, str) for v in items):
+        raise JourneyError(f"{what} must be a list of names")
+    return items
+
+
+def _touchpoint(raw: Any, stage: str, where: str) -> Touchpoint:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise JourneyError(f"{where}: each touchpoint needs a name")
+    known = {"name", "title", "required", "match", "exclude", "operations", "exclude-operations"}
+    for key in raw:
+        if key not in known:
+            raise JourneyError(f"{where}: touchpoint {raw['name']} has no field {key!r}; valid: {', '.join(sorted(known))}")
+    match = raw.get("match") or {}
+    if not isinstance(match, dict):
+        raise JourneyError(f"{where}: touchpoint {raw['name']}: match must be a mapping")
+    return Touchpoint(
+        name=raw["name"],
+        stage=stage,
+        title=str(raw.get("title", "")),
+        required=raw.get("required") is True,
+        matcher=Matcher(
+            methods=tuple(m.upper() for m in _names(match.get("methods", []), f"{where}: {raw['name']}.match.methods")),
+            paths=_patterns(match.get("paths", []), f"{where}: {raw['name']}.match.paths"),
+            keywords=_patterns(match.get("keywords", []), f"{where}: {raw['name']}.match.keywords"),
+            exclude=_patterns(raw.get("exclude", []), f"{where}: {raw['name']}.exclude"),
+        ),
+        operations=tuple(_names(raw.get("operations", []), f"{where}: {raw['name']}.operations")),
+        excluded=tuple(_names(raw.get("exclude-operations", []), f"{where}: {raw['name']}.exclude-operations")),
+    )
+
+
+def _patterns(value: Any, what: str) -> tuple[re.Pattern, ...]:
+    out = []
+    for text in _names(value, what):
+        try:
+            out.append(re.compile(text, re.IGNORECASE))
+        except re.error as exc:
+            raise JourneyError(f"{what}: {text!r} is not a valid regular expression: {exc}") from None
+    return tuple(out)
+
+
+def journey_for(stack: Stack) -> Journey:
+    """The journey to audit: the default, edited or replaced by Journey documents in order."""
+    journey = default_journey()
+    for document, location in stack.journey_documents:
+        journey = parse_journey(document, str(location), base=journey)
+    return journey
+
+
+# -- matching -------------------------------------------------------------------------------------
+
+def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation) -> tuple[float, str] | None:
+    """(confidence, reason) when the operation serves the touchpoint, or None."""
+    names = {f"{api_name} {op.method} {op.path}".lower(), f"{api_name}:{op.operation_id}".lower()}
+    if any(n.lower() in names for n in touchpoint.excluded):
+        return None
+    if any(n.lower() in names for n in touchpoint.operations):
+        return 1.0, "named in the journey document"
+    declared = op.extensions.get(TOUCHPOINT_EXTENSION)
+    if declared is not None:
+        declared_names = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
+        if touchpoint.name in declared_names:
+            return 1.0, f"{TOUCHPOINT_EXTENSION}: {touchpoint.name}"
+        return None  # an explicit mapping to other touchpoints (or "none") rules auto-matching out
+    if op.deprecated:
+        return None
+    matcher = touchpoint.matcher
+    if matcher.methods and op.method not in matcher.methods:
+        return None
+    text = text_of(op) + " " + op.description.lower()[:200]
+    if any(p.search(text) for p in matcher.exclude):
+        return None
+    path_hit = next((p.pattern for p in matcher.paths if p.search(op.path)), None)
+    keyword_hit = next((m.group(0) for p in matcher.keywords
+                        for m in [p.search(" ".join([op.operation_id, op.summary, " ".join(op.tags)]))] if m), None)
+    if path_hit and keyword_hit:
+        return 0.9, f"path {op.path} and wording {keyword_hit!r} match"
+    if path_hit:
+        return 0.7, f"path {op.path} matches"
+    if keyword_hit:
+        return 0.55, f"wording {keyword_hit!r} in operationId/summary/tags matches"
+    return None
+
+
+def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = None,
+                      min_confidence: float = MIN_CONFIDENCE) -> JourneyMap:
+    journey = journey or default_journey()
+    # Operations by API entity (inferred APIs included: their operations exist, reachable by no one).
+    matches: dict[str, list[Match]] = {t.name: [] for t in journey.touchpoints}
+    for api in stack.apis:
+        spec = stack.spec_of(api)
+        if spec is None:
+            continue
+        for op in spec.operations:
+            for touchpoint in journey.touchpoints:
+                found = match_operation(touchpoint, api.name, op)
+                if found and found[0] >= min_confidence:
+                    matches[touchpoint.name].append(Match(
+                        touchpoint.name, api.ref, spec.display, op.label, op.operation_id, op.pointer,
+                        found[0], found[1]))
+    for name in matches:
+        matches[name].sort(key=lambda m: (-m.confidence, m.api, m.operation))
+
+    customer = sorted(c.ref for c in stack.channels if c.type != PHONE_TYPE)
+    phone = sorted(c.ref for c in stack.channels if c.type == PHONE_TYPE)
+    full = graphs.full
+    reach = {c: _reachable(full, c) for c in customer + phone}
+
+    cells: dict[tuple[str, str], Cell] = {}
+    for touchpoint in journey.touchpoints:
+        found = matches[touchpoint.name]
+        reached = {c: _first_reached(full, c, reach[c], found) for c in customer + phone}
+        customer_reaches = any(reached[c] for c in customer)
+        phone_reaches = any(reached[c] for c in phone)
+        for channel in customer + phone:
+            hit = reached[channel]
+            if hit:
+                match, path = hit
+                note = "a call-centre agent can do it for the customer" if channel in phone else ""
+                cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, SELF_SERVICE, match, path, note)
+                continue
+            if channel in phone:
+                state = INTERNAL_ONLY if found else MISSING  # the agent cannot do it either
+            elif phone_reaches:
+                state = PHONE_ONLY
+            elif found:
+                state = INTERNAL_ONLY
+            else:
+                state = MISSING
+            note = ""
+            if state == PHONE_ONLY:
+                agent = next(c for c in phone if reached[c])
+                match, path = reached[agent]
+                note = "only the call centre reaches it"
+                cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, state, match, path, note)
+                continue
+            if state == INTERNAL_ONLY and customer_reaches:
+                note = "other channels reach it"
+            cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, state, found[0] if found else None, (), note)
+    return JourneyMap(journey, tuple(customer + phone), cells, {k: tuple(v) for k, v in matches.items()})
+
+
+def _reachable(graph: nx.DiGraph, channel: str) -> dict[str, list[str]]:
+    """Shortest path from a channel to every node it reaches (consumes / served-by / depends-on)."""
+    if channel not in graph:
+        return {}
+    return nx.single_source_shortest_path(graph, channel)
+
+
+def _first_reached(graph: nx.DiGraph, channel: str, paths: Mapping[str, list[str]],
+                   matches: Iterable[Match]) -> tuple[Match, tuple[str, ...]] | None:
+    """The best-matching operation whose API the channel reaches, and the path to it."""
+    best = None
+    for match in matches:
+        path = paths.get(match.api)
+        if path is None:
+            continue
+        candidate = (match, tuple(path))
+        if best is None or (match.confidence, -len(path)) > (best[0].confidence, -len(best[1])):
+            best = candidate
+    return best
