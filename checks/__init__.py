@@ -28,9 +28,19 @@ BUILTIN_MODULES = (
     "machaudit_checks.orchestration.orc010_depends_on_experimental",
     "machaudit_checks.orchestration.orc011_isolated_component",
     "machaudit_checks.orchestration.orc012_wrong_cuts",
+    "machaudit_checks.orchestration.orc013_journey_single_point_of_failure",
     # api-first (API)
     # cloud-native (CLD)
     # data location (DAT)
     # headless (HDL)
+    "machaudit_checks.headless.hdl002_capability_without_api",
+    "machaudit_checks.headless.hdl006_single_channel",
+    # journey (JRN)
+    "machaudit_checks.journey.jrn001_phone_only_touchpoint",
+    "machaudit_checks.journey.jrn002_internal_only_touchpoint",
+    "machaudit_checks.journey.jrn003_touchpoint_on_unstable_path",
+    "machaudit_checks.journey.jrn004_touchpoint_depth",
+    "machaudit_checks.journey.jrn005_related_orders_unlinked",
+    "machaudit_checks.journey.jrn006_no_ticket_status",
     # blast radius and traceability (BLR)
 )

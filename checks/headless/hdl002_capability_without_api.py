@@ -1,0 +1,28 @@
+from machaudit.registry import check
+
+
+@check("HDL002", "capability-without-api", severity="high")
+def capability_without_api(ctx):
+    """What: a required journey touchpoint (policy `required-touchpoints`, or marked required in the
+    journey) has no operation at all in any spec.
+
+    Why it matters for MACH: headless commerce composes capabilities through APIs; a capability
+    without one lives in a back-office screen or a person's head and cannot be put in any channel.
+
+    Example: no operation for returns (`/returns`, `/retouren`, RMA) anywhere in the stack.
+
+    Fix: provide the capability as an API (a SaaS module, or a service in front of the ERP
+    transaction), then compose it into the channels.
+    """
+    journey = ctx.journey
+    if journey is None:
+        return
+    for touchpoint in journey.journey.touchpoints:
+        if not (touchpoint.required or touchpoint.name in ctx.policy.required_touchpoints):
+            continue
+        subject = f"touchpoint {touchpoint.name}"
+        if journey.matches.get(touchpoint.name):
+            yield ctx.passed(subject)
+        else:
+            yield ctx.fail(subject, f"no API operation offers the required touchpoint '{touchpoint.name}' ({touchpoint.title})",
+                           evidence={"stage": touchpoint.stage})

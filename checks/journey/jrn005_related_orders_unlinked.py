@@ -1,0 +1,53 @@
+import re
+
+from machaudit.findings import Location
+from machaudit.registry import check
+from machaudit.spec_analysis import schema_properties
+
+ORDER_SCHEMA = re.compile(r"^(sales)?(order|auftrag|bestellung)(response|dto|details?)?$", re.I)
+
+
+@check("JRN005", "related-orders-unlinked", severity="medium",
+       options={"grouping_fields": r"group|consolidat|parent[-_]?order|related[-_]?orders?|sammel|bundle|combined|liefergruppe|master[-_]?order|delivery[-_]?group"})
+def related_orders_unlinked(ctx):
+    """What: the order schemas have no field that groups related orders, and no operation lets
+    fulfilment consolidate deliveries (the consolidated-delivery touchpoint is missing).
+
+    Why it matters for MACH: B2B customers order in several steps for one site or project; if the
+    stack cannot link those orders, they arrive in several shipments with several freight charges,
+    and the customer phones to ask for them to be combined.
+
+    Example: `Order` has id, items and address, but no `orderGroupId`; shipping has no
+    `/consolidations` or delivery-group operation.
+
+    Fix: add a grouping reference (orderGroupId, consolidationKey) to the order schema and let the
+    shipping API accept consolidated deliveries.
+    """
+    grouping = re.compile(ctx.options["grouping_fields"], re.I)
+    order_schemas = []
+    for spec in ctx.stack.specs.values():
+        if not spec.parsed:
+            continue
+        data = spec.data or {}
+        schemas = (data.get("components") or {}).get("schemas") if data.get("openapi") else data.get("definitions")
+        for name, schema in (schemas or {}).items() if isinstance(schemas, dict) else ():
+            if ORDER_SCHEMA.match(str(name)):
+                base = "/components/schemas/" if data.get("openapi") else "/definitions/"
+                order_schemas.append((spec, name, schema, base + str(name)))
+    if not order_schemas:
+        yield ctx.unknown("orders", "no order schema (Order, Auftrag, Bestellung …) in the specs")
+        return
+    consolidation = bool(ctx.journey and ctx.journey.matches.get("consolidated-delivery"))
+    for spec, name, schema, pointer in order_schemas:
+        subject = f"{spec.display} {name}"
+        fields = [".".join(path) for path, _ in schema_properties(spec, (spec.key, schema))]
+        linked = [f for f in fields if grouping.search(f.rsplit(".", 1)[-1])]
+        if linked or consolidation:
+            yield ctx.passed(subject, f"grouping field {linked[0]}" if linked else "consolidation operation exists")
+        else:
+            yield ctx.fail(
+                subject,
+                f"schema {name} has no field linking related orders and no operation consolidates deliveries",
+                Location(spec.display, pointer),
+                evidence={"fields": fields[:40]},
+            )
