@@ -2,7 +2,7 @@
 
 - `services`: components; edge u -> v when u consumes an API v provides, or u depends on v.
 - `full`: services plus resources and APIs: consumer -> api (consumes), api -> provider (served-by),
-  component -> resource (depends-on). A path from a channel to an API node means the channel can
+  component -> resource (depends-on); depending on a component implies consuming its APIs. A path from a channel to an API node means the channel can
   reach that API through gateways, BFFs and services.
 - `flow`: data flow, provider -> consumer (the reverse of `services`), plus resource -> user.
 """
@@ -78,6 +78,10 @@ def build_graphs(stack: Stack) -> Graphs:
                 _add(services, component.ref, target, via="dependsOn", sync=True)
                 _add(flow, target, component.ref, via="dependsOn", sync=True)
                 full.add_edge(component.ref, target, relation="depends-on", sync=True)
+                # Depending on a component means using what it provides.
+                for api in entities[target].provides_apis:
+                    if api in entities and not full.has_edge(component.ref, api):
+                        full.add_edge(component.ref, api, relation="consumes", sync=True, implied=True)
             elif kind in ("resource", "api"):
                 relation = "depends-on" if kind == "resource" else "consumes"
                 full.add_edge(component.ref, target, relation=relation, sync=True)

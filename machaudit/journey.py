@@ -273,9 +273,13 @@ def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation) -> tup
         if touchpoint.name in declared_names:
             return 1.0, f"{TOUCHPOINT_EXTENSION}: {touchpoint.name}"
         return None  # an explicit mapping to other touchpoints (or "none") rules auto-matching out
-    if op.deprecated:
-        return None
-    matcher = touchpoint.matcher
+    found = _auto_match(touchpoint.matcher, op)
+    if found and op.deprecated:  # still works today; JRN003 judges the unstable path
+        return round(found[0] - 0.1, 2), found[1] + " (operation deprecated)"
+    return found
+
+
+def _auto_match(matcher: Matcher, op: Operation) -> tuple[float, str] | None:
     if matcher.methods and op.method not in matcher.methods:
         return None
     text = text_of(op) + " " + op.description.lower()[:200]
