@@ -1,10 +1,11 @@
+from machaudit.findings import Severity
 from machaudit.registry import check
 
 
 @check("HDL002", "capability-without-api", severity="high")
 def capability_without_api(ctx):
-    """What: a required journey touchpoint (policy `required-touchpoints`, or marked required in the
-    journey) has no operation at all in any spec.
+    """What: a journey touchpoint with no operation at all in any spec: high when it is required
+    (policy `required-touchpoints`, or marked required in the journey), low otherwise.
 
     Why it matters for MACH: headless commerce composes capabilities through APIs; a capability
     without one lives in a back-office screen or a person's head and cannot be put in any channel.
@@ -18,11 +19,12 @@ def capability_without_api(ctx):
     if journey is None:
         return
     for touchpoint in journey.journey.touchpoints:
-        if not (touchpoint.required or touchpoint.name in ctx.policy.required_touchpoints):
-            continue
+        required = touchpoint.required or touchpoint.name in ctx.policy.required_touchpoints
         subject = f"touchpoint {touchpoint.name}"
         if journey.matches.get(touchpoint.name):
             yield ctx.passed(subject)
         else:
-            yield ctx.fail(subject, f"no API operation offers the required touchpoint '{touchpoint.name}' ({touchpoint.title})",
-                           evidence={"stage": touchpoint.stage})
+            kind = "required touchpoint" if required else "touchpoint"
+            yield ctx.fail(subject, f"no API operation offers the {kind} '{touchpoint.name}' ({touchpoint.title})",
+                           evidence={"stage": touchpoint.stage, "required": required},
+                           severity=None if required else Severity.LOW)

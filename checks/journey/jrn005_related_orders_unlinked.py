@@ -2,7 +2,7 @@ import re
 
 from machaudit.findings import Location
 from machaudit.registry import check
-from machaudit.spec_analysis import schema_properties
+from machaudit.spec_analysis import SHIPMENT_WORDS, mentions, schema_properties
 
 ORDER_SCHEMA = re.compile(r"^(sales)?(order|auftrag|bestellung)(response|dto|details?)?$", re.I)
 
@@ -38,6 +38,9 @@ def related_orders_unlinked(ctx):
         yield ctx.unknown("orders", "no order schema (Order, Auftrag, Bestellung …) in the specs")
         return
     consolidation = bool(ctx.journey and ctx.journey.matches.get("consolidated-delivery"))
+    shipping = sorted({a.name for a in ctx.stack.apis if (spec := ctx.stack.spec_of(a)) is not None
+                       and any(mentions(op, SHIPMENT_WORDS) for op in spec.operations)})
+    where = f"no operation of {', '.join(shipping)} consolidates deliveries" if shipping else "no API handles shipments"
     for spec, name, schema, pointer in order_schemas:
         subject = f"{spec.display} {name}"
         fields = [".".join(path) for path, _ in schema_properties(spec, (spec.key, schema))]
@@ -47,7 +50,7 @@ def related_orders_unlinked(ctx):
         else:
             yield ctx.fail(
                 subject,
-                f"schema {name} has no field linking related orders and no operation consolidates deliveries",
+                f"schema {name} has no field linking related orders, and {where}",
                 Location(spec.display, pointer),
                 evidence={"fields": fields[:40]},
             )

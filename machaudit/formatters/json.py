@@ -64,6 +64,7 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
             {"check": r.check_id, "subject": r.subject, "state": r.state.value}
             for r in report.results if r.state in (State.PASS, State.NOT_APPLICABLE)
         ],
+        "journey": report.journey,
         "errors": [{"check": e.check_id, "message": e.message} for e in report.errors],
     }
 

@@ -47,6 +47,7 @@ def render(report: AuditReport, color: bool) -> str:
         known = " [dim](in baseline)[/dim]" if finding.known else ""
         console.print(f"  [{STYLE[finding.severity]}]{finding.severity.label:<8}[/] [dim]{escape(where)}[/dim]{known}")
         console.print(f"           {escape(finding.message)}")
+    _journey_summary(console, report.journey)
     gaps = [r for r in report.results if r.state is State.UNKNOWN]
     if gaps:
         console.print()
@@ -75,3 +76,25 @@ def render(report: AuditReport, color: bool) -> str:
                   f"({passed} passed, {len(gaps)} evidence gaps)")
     console.print(table)
     return buffer.getvalue()
+
+
+def _journey_summary(console: Console, journey) -> None:
+    """One line per state: which touchpoints customers reach, must phone for, or cannot use."""
+    if not journey or not journey.get("channels"):
+        return
+    phone = [c for c in journey["channels"] if c == "call-center"]
+    customer = [c for c in journey["channels"] if c not in phone]
+    if not customer:
+        return
+    by_state: dict[str, list[str]] = {}
+    for stage in journey["stages"]:
+        for touchpoint in stage["touchpoints"]:
+            states = {touchpoint["cells"][c]["state"] for c in customer}
+            state = states.pop() if len(states) == 1 else "partly self-service"
+            by_state.setdefault(state, []).append(touchpoint["name"])
+    console.print()
+    console.print(f"[bold]Customer journey[/bold] over {', '.join(customer)} (details: machaudit journey)")
+    for state, style in (("self-service", "green"), ("partly self-service", "cyan"), ("phone-only", "bold red"),
+                         ("internal-only", "yellow"), ("missing", "magenta")):
+        if by_state.get(state):
+            console.print(f"  [{style}]{state:<20}[/] {escape(', '.join(by_state[state]))}")
