@@ -13,6 +13,7 @@ from machaudit.findings import Location, Result, Severity, State
 from machaudit.graph import Graphs
 from machaudit.model import Stack, Suppression
 from machaudit.policy import Policy
+from machaudit.scoring import score
 from machaudit.registry import CheckInfo
 
 REPORT_SCHEMA_VERSION = "1.0"
@@ -88,6 +89,7 @@ class AuditReport:
     suppressions: tuple[SuppressionUse, ...] = ()
     baseline_used: bool = False
     journey: Mapping[str, Any] | None = None  # the touchpoint map (JourneyMap.to_dict())
+    scores: Mapping[str, Any] = field(default_factory=dict)  # machaudit.scoring.score()
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0
@@ -157,6 +159,7 @@ def run_checks(
         suppressions=tuple(uses),
         baseline_used=baseline is not None,
         journey=journey.to_dict() if journey is not None else None,
+        scores=score(results, checks),
         duration_seconds=time.perf_counter() - started,
     )
 

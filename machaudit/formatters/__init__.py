@@ -1,29 +1,24 @@
-"""Formatters turn an AuditReport into text. They see nothing but the report."""
+"""Formatters turn an AuditReport into text (or bytes). They see nothing but the report.
+
+Each entry names a module with `render(report, color) -> str`; modules are imported only when used.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+import importlib
 
 from machaudit.engine import AuditReport
 
-
-def _terminal(report: AuditReport, color: bool) -> str:
-    from machaudit.formatters.terminal import render
-
-    return render(report, color)
-
-
-def _json(report: AuditReport, color: bool) -> str:
-    from machaudit.formatters.json import render
-
-    return render(report)
-
-
-FORMATTERS: dict[str, Callable[[AuditReport, bool], str]] = {
-    "terminal": _terminal,
-    "json": _json,
+FORMATTERS: dict[str, str] = {
+    "terminal": "machaudit.formatters.terminal",
+    "json": "machaudit.formatters.json",
+    "sarif": "machaudit.formatters.sarif",
+    "junit": "machaudit.formatters.junit",
+    "github": "machaudit.formatters.github",
+    "markdown": "machaudit.formatters.markdown",
+    "html": "machaudit.formatters.html",
 }
 
 
 def render(name: str, report: AuditReport, color: bool = False) -> str:
-    return FORMATTERS[name](report, color)
+    return importlib.import_module(FORMATTERS[name]).render(report, color)

@@ -45,6 +45,7 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
             "evidence_gaps": by_state[State.UNKNOWN.value],
             "check_errors": len(report.errors),
         },
+        "scores": dict(report.scores),
         "inventory": dict(report.inventory),
         "specs": [dict(s) for s in report.specs],
         "checks": [
@@ -69,5 +70,5 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
     }
 
 
-def render(report: AuditReport) -> str:
+def render(report: AuditReport, color: bool = False) -> str:
     return json.dumps(report_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"

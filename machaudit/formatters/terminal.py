@@ -64,6 +64,7 @@ def render(report: AuditReport, color: bool) -> str:
     for error in report.errors:
         console.print(f"[bold red]check {escape(error.check_id)} failed to run:[/] {escape(error.message)}")
 
+    _scores(console, report.scores)
     console.print()
     table = Table(title=None, show_header=True, header_style="bold", box=None, pad_edge=False)
     for severity in sorted(Severity, reverse=True):
@@ -98,3 +99,18 @@ def _journey_summary(console: Console, journey) -> None:
                          ("internal-only", "yellow"), ("missing", "magenta")):
         if by_state.get(state):
             console.print(f"  [{style}]{state:<20}[/] {escape(', '.join(by_state[state]))}")
+
+
+def _scores(console: Console, scores) -> None:
+    if not scores:
+        return
+    from machaudit.scoring import level_label
+
+    console.print()
+    overall = scores["overall"]
+    console.print(f"[bold]MACH readiness: {escape(level_label(overall))}[/bold]"
+                  + (f" (weakest: {', '.join(overall['weakest_areas'])})" if overall["weakest_areas"] else "")
+                  + (f"; {overall['evidence_gaps']} evidence gaps" if overall["evidence_gaps"] else ""))
+    for area, entry in scores["areas"].items():
+        points = "  -" if entry["points"] is None else f"{entry['points']:>3}"
+        console.print(f"  {area:<14} {points} points  {escape(level_label(entry))}")
