@@ -124,7 +124,10 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
         "format": list(formats), "catalog": list(catalogs), "allow-remote": True if allow_remote else None,
     }
     config = load_config(checks, config_path, paths, flags)
-    outputs = _parse_outputs(config.formats, list(FORMATTERS))
+    formats = config.formats
+    if not formats and os.environ.get("GITHUB_ACTIONS") == "true":
+        formats = ("github",)  # annotations in the pull request, unless a format was chosen
+    outputs = _parse_outputs(formats, list(FORMATTERS))
     validate_selectors(checks, list(config.select) + list(config.ignore))
     disabled = [cid for cid, c in config.checks.items() if not c.enabled]
     chosen = select_checks(checks, config.select, list(config.ignore) + disabled)

@@ -90,6 +90,8 @@ class AuditReport:
     baseline_used: bool = False
     journey: Mapping[str, Any] | None = None  # the touchpoint map (JourneyMap.to_dict())
     scores: Mapping[str, Any] = field(default_factory=dict)  # machaudit.scoring.score()
+    # The `full` graph view for figures: {"nodes": [{id, kind, type, name, system, ...}], "edges": [...]}
+    graph: Mapping[str, Any] = field(default_factory=dict)
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0
@@ -160,6 +162,7 @@ def run_checks(
         baseline_used=baseline is not None,
         journey=journey.to_dict() if journey is not None else None,
         scores=score(results, checks),
+        graph=_graph_data(graphs),
         duration_seconds=time.perf_counter() - started,
     )
 
@@ -201,6 +204,15 @@ def _covers(s: Suppression, result: Result) -> bool:
     if loc is not None and loc.file == s.file:
         return loc.pointer == s.pointer or loc.pointer.startswith(s.pointer + "/") or not s.pointer
     return not s.pointer and (result.subject == s.file or result.subject.startswith(s.file + " "))
+
+
+def _graph_data(graphs: Graphs) -> dict[str, Any]:
+    full = graphs.full
+    return {
+        "nodes": [{"id": n, **{k: v for k, v in d.items()}} for n, d in sorted(full.nodes(data=True))],
+        "edges": [{"source": u, "target": v, "relation": d.get("relation", ""), "sync": d.get("sync", True)}
+                  for u, v, d in sorted(full.edges(data=True))],
+    }
 
 
 def _order(result: Result):
