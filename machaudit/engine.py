@@ -28,6 +28,7 @@ class CheckContext:
         self.stack = stack
         self.graphs = graphs
         self.journey = journey  # machaudit.journey.JourneyMap
+        self.sections: dict[str, Any] = {}
         self.options = {**info.options, **options}
         self.policy = policy or Policy()
 
@@ -54,6 +55,10 @@ class CheckContext:
     def unknown(self, subject: str, message: str, location: Location | None = None) -> Result:
         """Evidence the inputs do not contain: an evidence gap, never a pass."""
         return self._result(State.UNKNOWN, subject, message, location, None, None)
+
+    def publish(self, section: str, data: Any) -> None:
+        """Hand a structured view to the reports (e.g. "data_locations", "propagation")."""
+        self.sections[section] = data
 
     def not_applicable(self, subject: str, message: str = "") -> Result:
         return self._result(State.NOT_APPLICABLE, subject, message, None, None, None)
@@ -92,6 +97,8 @@ class AuditReport:
     scores: Mapping[str, Any] = field(default_factory=dict)  # machaudit.scoring.score()
     # The `full` graph view for figures: {"nodes": [{id, kind, type, name, system, ...}], "edges": [...]}
     graph: Mapping[str, Any] = field(default_factory=dict)
+    # Structured views checks published for the reports: "data_locations", "propagation" …
+    sections: Mapping[str, Any] = field(default_factory=dict)
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0
@@ -133,6 +140,7 @@ def run_checks(
     checks = tuple(checks)
     results: list[Result] = []
     errors: list[CheckError] = []
+    sections: dict[str, Any] = {}
     for info in checks:
         context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}), policy, journey)
         try:
@@ -140,6 +148,7 @@ def run_checks(
         except Exception as exc:  # one broken check must not sink the audit
             errors.append(CheckError(info.id, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
             continue
+        sections.update(context.sections)
         override = (severities or {}).get(info.id)
         for result in produced:
             if locate and result.location and result.location.line is None and result.location.pointer:
@@ -163,6 +172,7 @@ def run_checks(
         journey=journey.to_dict() if journey is not None else None,
         scores=score(results, checks),
         graph=_graph_data(graphs),
+        sections=sections,
         duration_seconds=time.perf_counter() - started,
     )
 

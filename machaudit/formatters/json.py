@@ -66,6 +66,7 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
             for r in report.results if r.state in (State.PASS, State.NOT_APPLICABLE)
         ],
         "journey": report.journey,
+        "sections": dict(report.sections),
         "errors": [{"check": e.check_id, "message": e.message} for e in report.errors],
     }
 
