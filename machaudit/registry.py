@@ -55,11 +55,9 @@ class CheckInfo:
 
     @property
     def summary(self) -> str:
-        for line in self.doc.splitlines():
-            line = line.strip()
-            if line:
-                return line.removeprefix("What:").strip()
-        return self.name
+        """The docstring's first paragraph (its What: part), as one line."""
+        paragraph = self.doc.strip().split("\n\n", 1)[0]
+        return " ".join(paragraph.split()).removeprefix("What:").strip() or self.name
 
     @property
     def help_uri(self) -> str:

@@ -1,0 +1,32 @@
+"""Several formats in one run: the terminal on stdout and SARIF, JUnit and Markdown files."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from tests.conftest import FIXTURES, run_cli
+
+CYCLE = FIXTURES / "checks" / "ORC001" / "fail"
+
+
+def test_terminal_sarif_junit_and_markdown_in_one_run(tmp_path):
+    sarif, junit, markdown = tmp_path / "out.sarif", tmp_path / "out.xml", tmp_path / "out.md"
+    run = run_cli("audit", str(CYCLE), "--color", "never", "-f", "terminal", "-f", f"sarif:{sarif}",
+                  "-f", f"junit:{junit}", "-f", f"markdown:{markdown}")
+    assert run.exit_code == 1, run.stderr  # the cycle is high
+    assert "ORC001 dependency-cycle" in run.stdout and "\x1b[" not in run.stdout
+    for path in (sarif, junit, markdown):
+        assert f"wrote {path}" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.md", "out.sarif", "out.xml"]  # no temporary files
+
+    log = json.loads(sarif.read_text(encoding="utf-8"))
+    results = log["runs"][0]["results"]
+    assert any(r["ruleId"] == "ORC001" for r in results)
+    root = ET.parse(junit).getroot()
+    assert int(root.get("failures")) == len(results) == len(root.findall(".//failure"))
+    text = markdown.read_text(encoding="utf-8")
+    assert text.startswith("<!-- machaudit-report -->") and "**ORC001** dependency\\-cycle" not in text
+    assert "**ORC001** dependency-cycle" in text
+    for path in (sarif, junit, markdown):
+        assert "\x1b[" not in path.read_text(encoding="utf-8")  # machine formats never carry colour
