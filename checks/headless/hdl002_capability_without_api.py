@@ -18,6 +18,9 @@ def capability_without_api(ctx):
     journey = ctx.journey
     if journey is None:
         return
+    if not any(spec.operations for spec in ctx.stack.specs.values()):
+        yield ctx.unknown("journey", "no API operations were read; nothing to match touchpoints against")
+        return
     for touchpoint in journey.journey.touchpoints:
         required = touchpoint.required or touchpoint.name in ctx.policy.required_touchpoints
         subject = f"touchpoint {touchpoint.name}"

@@ -5,6 +5,7 @@ Every shape error becomes a `CatalogProblem` naming file and line; nothing here 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,9 +158,9 @@ class _EntityReader:
                 continue
             if any(ch in target for ch in "*?["):
                 matches = sorted(p for p in base.glob(target) if p.is_file())
-                out.extend(str(p.resolve()) for p in matches)
+                out.extend(os.path.abspath(p) for p in matches)
                 continue
-            key = str((base / target).resolve())
+            key = os.path.normpath(os.path.join(base, target))
             if not self.store.inside_roots(key):
                 self.problem(f"Location {name}: target {target} leaves the audited root", "/spec")
             elif not Path(key).is_file():

@@ -65,7 +65,7 @@ def parse_document(text: str, name: str, limits: Limits = Limits()) -> Any:
         if is_json_name(name):
             data = _parse_json(text)
         else:
-            data = _parse_yaml(text)
+            data = _parse_yaml(text, limits)
     except RecursionError:
         raise DocumentError(f"nesting deeper than the parser allows (limit {limits.max_depth})") from None
     return _normalise(data, limits)
@@ -78,6 +78,7 @@ def parse_documents(text: str, name: str, limits: Limits = Limits()) -> list[tup
     if is_json_name(name):
         return [(parse_document(text, name, limits), 1)]
     out = []
+    check_flow_depth(text, limits)
     try:
         loader = SpecLoader(text)
         try:
@@ -104,7 +105,27 @@ def _parse_json(text: str) -> Any:
         raise DocumentError(f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
 
 
-def _parse_yaml(text: str) -> Any:
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def check_flow_depth(text: str, limits: Limits) -> None:
+    """Refuse deeply nested flow collections (`[[[[…`) before libyaml composes them: its composer
+    recurses in C, and tens of thousands of levels crash the process instead of raising."""
+    if text.count("[") + text.count("{") <= limits.max_depth:
+        return
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_QUOTED.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limits.max_depth:
+                line = text.count("\n", 0, match.start()) + 1 if len(text) < 10_000_000 else None
+                raise DocumentError(f"nesting deeper than {limits.max_depth} levels", line)
+
+
+def _parse_yaml(text: str, limits: Limits) -> Any:
+    check_flow_depth(text, limits)
     loader = SpecLoader(text)
     try:
         if not loader.check_node():

@@ -66,7 +66,7 @@ def follow(store: DocumentStore, key: str, node: Any) -> tuple[str, Any]:
     while isinstance(node, dict) and isinstance(node.get("$ref"), str):
         hops += 1
         if hops > MAX_REF_HOPS:
-            raise RefError("$ref chain too long or circular")
+            raise RefError("circular $ref: the chain of references never reaches a value")
         ref = node["$ref"]
         key = target_key(store, key, ref)
         try:
@@ -91,7 +91,8 @@ def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
             if isinstance(ref, str):
                 yield pointer, ref
             for key, value in node.items():
-                if isinstance(value, (dict, list)):
+                # Inside x- extensions `$ref` is just data (Redocly inlines code samples that way).
+                if isinstance(value, (dict, list)) and not (isinstance(key, str) and key.startswith("x-")):
                     stack.append((value, pointer + "/" + escape_pointer_token(key)))
         elif isinstance(node, list):
             for index, value in enumerate(node):
@@ -118,7 +119,9 @@ def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[Ref
             try:
                 target = target_key(store, key, ref)
                 target_document = store.load(target)
-                resolve_pointer(target_document, split_ref(ref)[1])
+                value = resolve_pointer(target_document, split_ref(ref)[1])
+                if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+                    follow(store, target, value)  # a chain of bare refs must end in a value
             except RefError as exc:
                 problems.append(RefProblem(key, pointer, ref, str(exc)))
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -44,8 +45,10 @@ class DocumentStore:
 
     @staticmethod
     def key_for(path: str | Path) -> str:
+        """Absolute, normalised, symlinks kept: reports name the file the user sees; where a
+        link really leads is checked when reading."""
         text = str(path)
-        return text if is_url(text) else str(Path(text).resolve())
+        return text if is_url(text) else os.path.abspath(text)
 
     def display(self, key: str) -> str:
         if is_url(key):
@@ -58,7 +61,7 @@ class DocumentStore:
     def inside_roots(self, key: str) -> bool:
         if is_url(key):
             return True
-        path = Path(key)
+        path = Path(key).resolve()
         return any(path == root or root in path.parents for root in self.roots)
 
     def join(self, base_key: str, reference: str) -> str:
@@ -67,7 +70,7 @@ class DocumentStore:
             return urldefrag(urljoin(base_key, reference))[0]
         if urlsplit(reference).scheme:
             return reference  # some other scheme; refused by the caller
-        return str((Path(base_key).parent / reference).resolve())
+        return os.path.normpath(os.path.join(os.path.dirname(base_key), reference))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -85,11 +88,18 @@ class DocumentStore:
 
     def _read_local(self, key: str) -> str:
         path = Path(key)
+        if not self.inside_roots(key):  # keys are resolved: a symlink out of the root lands here
+            raise DocumentError("resolves outside the audited folders (a symlink?); not read")
         try:
-            size = path.stat().st_size
-            if size > self.limits.max_bytes:
-                raise DocumentError(f"file is {size:,} bytes, over the limit of {self.limits.max_bytes:,}")
-            raw = path.read_bytes()
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise DocumentError("not a regular file (a pipe, device or socket); not read")
+            if info.st_size > self.limits.max_bytes:
+                raise DocumentError(f"file is {info.st_size:,} bytes, over the limit of {self.limits.max_bytes:,}")
+            with path.open("rb") as handle:  # never more than the limit, whatever stat said
+                raw = handle.read(self.limits.max_bytes + 1)
+            if len(raw) > self.limits.max_bytes:
+                raise DocumentError(f"file is over the limit of {self.limits.max_bytes:,} bytes")
         except FileNotFoundError:
             raise DocumentError("file not found") from None
         except IsADirectoryError:

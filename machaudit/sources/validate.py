@@ -6,7 +6,10 @@ unresolvable one; here it only ever sees documents the store has read inside the
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -46,7 +49,7 @@ class _StoreHandlers(dict):
         return self._read
 
     def _read(self, uri: str) -> Any:
-        key = uri if is_url(uri) else str(Path(uri.removeprefix("file://")))
+        key = uri if is_url(uri) else os.path.normpath(url2pathname(urlsplit(uri).path))
         if not self.store.inside_roots(key) or (is_url(key) and not self.store.allow_remote_refs):
             raise DocumentError(f"{uri} is outside what may be read")
         return self.store.load(key)
@@ -89,11 +92,12 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
     try:
         validator = validator_type(data, base_uri=base_uri)
         for error in _errors(validator):
-            path = list(getattr(error, _BASE, ())) + list(getattr(error, "absolute_path", None) or [])
+            path = list(getattr(error, "absolute_path", None) or [])
             error, deeper = _most_relevant(error)
             issues.append(ValidationIssue(to_pointer(path + deeper), _message(error)))
     except RecursionError:
-        issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator"))
+        if refs_ok:  # otherwise a circular $ref (reported as SPC003) is the cause
+            issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator"))
     except Exception as exc:  # the validator's own failures (bad $ref target, odd values)
         if refs_ok:
             issues.append(ValidationIssue("", f"validation stopped: {type(exc).__name__}: {_short(str(exc))}"))
@@ -112,20 +116,25 @@ def _store_validator(cls, store: DocumentStore):
     relative to them; each keyword validator here stamps its errors with the object's path in
     the document, so every error gets a full JSON pointer and thus a line.
     """
-    keywords = {name: _located(kw) for name, kw in cls.keyword_validators.items()}
+    # The "default" validator checks a schema's default value: its errors are about `.../default`.
+    keywords = {name: _located(kw, ("default",) if name == "default" else ())
+                for name, kw in cls.keyword_validators.items()}
     return type(f"Store{cls.__name__}", (cls,), {
         "resolver_handlers": _StoreHandlers(store),
         "keyword_validators": keywords,
     })
 
 
-def _located(keyword_cls):
+def _located(keyword_cls, suffix: tuple[str, ...] = ()):
     def __call__(self, *args, **kwargs):
-        base = next((tuple(a.parts) for a in args if hasattr(a, "parts")), None)
+        base = next((tuple(a.parts) + suffix for a in args if hasattr(a, "parts")), None)
         for error in keyword_cls.__call__(self, *args, **kwargs):
-            if base is not None and not hasattr(error, _BASE):
+            # The innermost validator knows where the error is; prefix its path in place (the
+            # validator later copies errors, keeping `path` but not extra attributes).
+            if base is not None and not getattr(error, _BASE, False) and hasattr(error, "path"):
+                error.path.extendleft(reversed(base))
                 try:
-                    setattr(error, _BASE, base)
+                    setattr(error, _BASE, True)
                 except AttributeError:
                     pass
             yield error
