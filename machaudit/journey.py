@@ -19,7 +19,7 @@ import networkx as nx
 import yaml
 
 from machaudit.graph import Graphs
-from machaudit.model import PHONE_TYPE, Operation, Stack, ref_name
+from machaudit.model import HTTP_METHODS, PHONE_TYPE, Operation, Stack, ref_name
 from machaudit.spec_analysis import text_of
 
 SELF_SERVICE, PHONE_ONLY, INTERNAL_ONLY, MISSING = "self-service", "phone-only", "internal-only", "missing"
@@ -49,6 +49,7 @@ class Touchpoint:
     matcher: Matcher = field(default_factory=Matcher)
     operations: tuple[str, ...] = ()  # explicit: "api-name METHOD /path" or "api-name:operationId"
     excluded: tuple[str, ...] = ()  # explicit exclusions, same syntax
+    aliases: tuple[str, ...] = ()  # former names (after a rename) that x-machaudit-touchpoint may use
 
 
 @dataclass(frozen=True)
@@ -142,19 +143,16 @@ def default_journey() -> Journey:
 
 
 def parse_journey(doc: Any, source: str, base: Journey | None = None) -> Journey:
-    """A Journey document. With `spec.extends: default` it edits the default journey:
-    `stages` add or replace stages/touchpoints, `drop` removes touchpoints, `rename` renames them,
-    `required` marks them required."""
+    """A Journey document. With `spec.extends: default` it edits the default journey (or `base`):
+    `stages` add stages or touchpoints, or change the fields they name on existing ones; `drop`
+    removes touchpoints or stages, `rename` renames touchpoints, `required` marks them required."""
     if not isinstance(doc, dict) or doc.get("kind") != "Journey":
         raise JourneyError(f"{source}: not a Journey document (kind: Journey, apiVersion: machaudit.io/v1alpha1)")
     spec = doc.get("spec")
     if not isinstance(spec, dict):
         raise JourneyError(f"{source}: spec must be a mapping")
     name = (doc.get("metadata") or {}).get("name", "journey") if isinstance(doc.get("metadata"), dict) else "journey"
-    known = {"stages", "extends", "drop", "rename", "required"}
-    for key in spec:
-        if key not in known:
-            raise JourneyError(f"{source}: spec has no field {key!r}; valid: {', '.join(sorted(known))}")
+    _known_keys(spec, {"stages", "extends", "drop", "rename", "required"}, f"{source}: spec")
     extends = spec.get("extends")
     if extends not in (None, "default"):
         raise JourneyError(f"{source}: spec.extends must be 'default'")
@@ -166,24 +164,34 @@ def parse_journey(doc: Any, source: str, base: Journey | None = None) -> Journey
         if not isinstance(raw_stage, dict) or not isinstance(raw_stage.get("name"), str):
             raise JourneyError(f"{source}: spec.stages[{index}] needs a name")
         stage_name = raw_stage["name"]
-        touchpoints = [_touchpoint(t, stage_name, f"{source}: stage {stage_name}")
-                       for t in _list(raw_stage.get("touchpoints", []), f"{source}: stage {stage_name}.touchpoints")]
+        where = f"{source}: stage {stage_name}"
+        _known_keys(raw_stage, {"name", "touchpoints"}, where)
         existing = next((i for i, (s, _) in enumerate(stages) if s == stage_name), None)
+        current = {t.name: t for t in stages[existing][1]} if existing is not None else {}
+        for raw in _list(raw_stage.get("touchpoints", []), f"{where}.touchpoints"):
+            touchpoint = _touchpoint(raw, stage_name, where, current.get(raw.get("name") if isinstance(raw, dict) else None))
+            current[touchpoint.name] = touchpoint
         if existing is None:
-            stages.append((stage_name, touchpoints))
+            stages.append((stage_name, list(current.values())))
         else:
-            merged = {t.name: t for t in stages[existing][1]}
-            merged.update({t.name: t for t in touchpoints})
-            stages[existing] = (stage_name, list(merged.values()))
+            stages[existing] = (stage_name, list(current.values()))
     drop = set(_names(spec.get("drop", []), f"{source}: spec.drop"))
     rename = spec.get("rename", {}) or {}
-    if not isinstance(rename, dict):
-        raise JourneyError(f"{source}: spec.rename must map old names to new names")
+    if not isinstance(rename, dict) or not all(isinstance(v, str) for v in rename.values()):
+        raise JourneyError(f"{source}: spec.rename must map old touchpoint names to new names")
     required = set(_names(spec.get("required", []), f"{source}: spec.required"))
     all_names = {t.name for _, ts in stages for t in ts}
-    for wanted in drop | set(rename) | required:
-        if wanted not in all_names and wanted not in {s for s, _ in stages}:
+    stage_names = {s for s, _ in stages}
+    for wanted in drop | set(rename):
+        if wanted not in all_names and wanted not in stage_names:
             raise JourneyError(f"{source}: no touchpoint or stage {wanted!r}; known: {', '.join(sorted(all_names))}")
+    final_names = [rename.get(n, n) for n in all_names if n not in drop]
+    clashes = sorted({n for n in final_names if final_names.count(n) > 1})
+    if clashes:
+        raise JourneyError(f"{source}: rename gives two touchpoints the name {', '.join(clashes)}")
+    for wanted in required:
+        if wanted not in final_names:
+            raise JourneyError(f"{source}: spec.required names {wanted!r}, which is not a touchpoint; known: {', '.join(sorted(final_names))}")
     result = []
     for stage, touchpoints in stages:
         if stage in drop:
@@ -193,12 +201,19 @@ def parse_journey(doc: Any, source: str, base: Journey | None = None) -> Journey
             if t.name in drop:
                 continue
             new_name = str(rename.get(t.name, t.name))
-            kept.append(Touchpoint(new_name, stage, t.title, t.required or t.name in required or new_name in required,
-                                   t.matcher, t.operations, t.excluded))
+            aliases = t.aliases + ((t.name,) if new_name != t.name else ())
+            kept.append(Touchpoint(new_name, stage, t.title, t.required or new_name in required,
+                                   t.matcher, t.operations, t.excluded, aliases))
         result.append((stage, tuple(kept)))
     if not any(ts for _, ts in result):
         raise JourneyError(f"{source}: the journey has no touchpoints")
     return Journey(str(name), tuple(result), source)
+
+
+def _known_keys(mapping: dict, known: set[str], where: str) -> None:
+    for key in mapping:
+        if key not in known:
+            raise JourneyError(f"{where} has no field {key!r}; valid: {', '.join(sorted(known))}")
 
 
 def _list(value: Any, what: str) -> list:
@@ -214,29 +229,41 @@ def _names(value: Any, what: str) -> list[str]:
     return items
 
 
-def _touchpoint(raw: Any, stage: str, where: str) -> Touchpoint:
+def _touchpoint(raw: Any, stage: str, where: str, previous: Touchpoint | None = None) -> Touchpoint:
+    """A touchpoint from a document; fields it does not name keep their value from `previous`."""
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise JourneyError(f"{where}: each touchpoint needs a name")
-    known = {"name", "title", "required", "match", "exclude", "operations", "exclude-operations"}
-    for key in raw:
-        if key not in known:
-            raise JourneyError(f"{where}: touchpoint {raw['name']} has no field {key!r}; valid: {', '.join(sorted(known))}")
-    match = raw.get("match") or {}
+    name = raw["name"]
+    what = f"{where}: touchpoint {name}"
+    _known_keys(raw, {"name", "title", "required", "match", "exclude", "operations", "exclude-operations"}, what)
+    old = previous or Touchpoint(name, stage)
+    match = raw.get("match", {})
     if not isinstance(match, dict):
-        raise JourneyError(f"{where}: touchpoint {raw['name']}: match must be a mapping")
+        raise JourneyError(f"{what}: match must be a mapping")
+    _known_keys(match, {"methods", "paths", "keywords"}, f"{what}.match")
+    if "required" in raw and not isinstance(raw["required"], bool):
+        raise JourneyError(f"{what}: required must be true or false")
+    methods = old.matcher.methods
+    if "methods" in match:
+        methods = tuple(m.upper() for m in _names(match["methods"], f"{what}.match.methods"))
+        unknown = [m for m in methods if m.lower() not in HTTP_METHODS]
+        if unknown:
+            raise JourneyError(f"{what}.match.methods: {', '.join(unknown)} is not an HTTP method")
+    matcher = Matcher(
+        methods=methods,
+        paths=_patterns(match["paths"], f"{what}.match.paths") if "paths" in match else old.matcher.paths,
+        keywords=_patterns(match["keywords"], f"{what}.match.keywords") if "keywords" in match else old.matcher.keywords,
+        exclude=_patterns(raw["exclude"], f"{what}.exclude") if "exclude" in raw else old.matcher.exclude,
+    )
     return Touchpoint(
-        name=raw["name"],
+        name=name,
         stage=stage,
-        title=str(raw.get("title", "")),
-        required=raw.get("required") is True,
-        matcher=Matcher(
-            methods=tuple(m.upper() for m in _names(match.get("methods", []), f"{where}: {raw['name']}.match.methods")),
-            paths=_patterns(match.get("paths", []), f"{where}: {raw['name']}.match.paths"),
-            keywords=_patterns(match.get("keywords", []), f"{where}: {raw['name']}.match.keywords"),
-            exclude=_patterns(raw.get("exclude", []), f"{where}: {raw['name']}.exclude"),
-        ),
-        operations=tuple(_names(raw.get("operations", []), f"{where}: {raw['name']}.operations")),
-        excluded=tuple(_names(raw.get("exclude-operations", []), f"{where}: {raw['name']}.exclude-operations")),
+        title=str(raw.get("title", old.title)),
+        required=raw.get("required", old.required),
+        matcher=matcher,
+        operations=tuple(_names(raw["operations"], f"{what}.operations")) if "operations" in raw else old.operations,
+        excluded=tuple(_names(raw["exclude-operations"], f"{what}.exclude-operations")) if "exclude-operations" in raw else old.excluded,
+        aliases=old.aliases,
     )
 
 
@@ -270,7 +297,7 @@ def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation) -> tup
     declared = op.extensions.get(TOUCHPOINT_EXTENSION)
     if declared is not None:
         declared_names = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
-        if touchpoint.name in declared_names:
+        if touchpoint.name in declared_names or set(touchpoint.aliases) & set(declared_names):
             return 1.0, f"{TOUCHPOINT_EXTENSION}: {touchpoint.name}"
         return None  # an explicit mapping to other touchpoints (or "none") rules auto-matching out
     found = _auto_match(touchpoint.matcher, op)
@@ -286,14 +313,16 @@ def _auto_match(matcher: Matcher, op: Operation) -> tuple[float, str] | None:
     if any(p.search(text) for p in matcher.exclude):
         return None
     path_hit = next((p.pattern for p in matcher.paths if p.search(op.path)), None)
-    keyword_hit = next((m.group(0) for p in matcher.keywords
-                        for m in [p.search(" ".join([op.operation_id, op.summary, " ".join(op.tags)]))] if m), None)
+    # Wording: the operationId split into words (getOrderStatus -> get order status) and the summary.
+    # Tags are left out: a tag such as "Katalog" sits on every operation of an API.
+    wording = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", op.operation_id).replace("_", " ") + " " + op.summary
+    keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(wording)] if m), None)
     if path_hit and keyword_hit:
         return 0.9, f"path {op.path} and wording {keyword_hit!r} match"
     if path_hit:
         return 0.7, f"path {op.path} matches"
     if keyword_hit:
-        return 0.55, f"wording {keyword_hit!r} in operationId/summary/tags matches"
+        return 0.55, f"wording {keyword_hit!r} in operationId/summary matches"
     return None
 
 

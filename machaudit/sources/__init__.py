@@ -168,11 +168,13 @@ def _read_journey_file(store: DocumentStore, path: str) -> list:
     key = DocumentStore.key_for(path)
     if not Path(key).is_file():
         raise InputError(f"--journey {path}: no such file")
-    try:
-        documents = parse_documents(store.text(key), key, store.limits)
+    try:  # named by the user, like --config: read wherever it is
+        documents = parse_documents(Path(key).read_text(encoding="utf-8"), key, store.limits)
     except DocumentError as exc:
         where = f":{exc.line}" if exc.line else ""
         raise InputError(f"--journey {path}{where}: {exc.message}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--journey {path}: cannot read: {exc}") from None
     found = [(d, Location(store.display(key), f"/{i}", line)) for i, (d, line) in enumerate(documents)
              if isinstance(d, dict) and d.get("kind") == "Journey"]
     if not found:

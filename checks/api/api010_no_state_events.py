@@ -1,0 +1,130 @@
+import re
+
+from machaudit.findings import Location
+from machaudit.graph import ASYNC_API_TYPES
+from machaudit.registry import check
+from machaudit.spec_analysis import INVOICE_WORDS, ORDER_WORDS, SHIPMENT_WORDS, mentions, operation_node
+from machaudit_checks.api._common import (
+    apis_of, definition_gaps, literal_segments, only_inferred, openapi_specs, path_words, providers_of_spec, short_list,
+)
+
+
+@check("API010", "no-state-events", severity="medium", options={
+    # operations that let a consumer subscribe to events, or read an event feed
+    "event_words": r"\b(?:webhooks?|web hooks?|events?|subscribe|event subscriptions?)\b|"
+                   r"notification ?(?:config|subscription|endpoint)|ereignis|benachrichtigung",
+})
+def no_state_events(ctx):
+    """What: an order, shipment or invoice API (its paths or tags name orders, shipments or
+    invoices as resources, in English or German) that tells no one when their state changes: no
+    `webhooks` (OpenAPI 3.1), no `callbacks`, no webhook/event-subscription operation or event
+    feed, and (with a catalog) no event API (asyncapi, webhook) from the same provider. APIs of
+    gateways and BFFs are not judged; without a catalog, a spec whose events may live in another
+    audited spec is an evidence gap.
+
+    Why it matters for MACH: order, shipment and invoice states drive the rest of the stack
+    (fulfilment, invoicing, customer notifications, the ERP). Without events every consumer polls,
+    which loads the provider, delays the customer's "shipped" e-mail by the polling interval, and
+    couples everyone to the provider's read API.
+
+    Example: an order API with `POST /orders` and `GET /orders/{id}`, and nothing that announces
+    "order confirmed" or "order shipped".
+
+    Fix: publish state changes: `webhooks: {orderStatusChanged: …}` in the spec, an
+    `POST /webhook-subscriptions` operation, or an AsyncAPI event API (`order.shipped`) provided by
+    the same component.
+    """
+    yield from definition_gaps(ctx, "whether it publishes state events")
+    event_words = ctx.options["event_words"]
+    domains = {"order": ORDER_WORDS + "|auftraeg", "shipment": SHIPMENT_WORDS, "invoice": INVOICE_WORDS}
+    specs = openapi_specs(ctx)
+    events = {s.key: _events_in_spec(s, event_words) for s in specs}
+    for spec in specs:
+        matched: dict[str, list] = {}
+        for op in spec.operations:
+            domain = _domain(op, domains)
+            if domain:
+                matched.setdefault(domain, []).append(op)
+        matched = {d: matched[d] for d in domains if d in matched}
+        if not matched:
+            yield ctx.not_applicable(spec.display, "no order, shipment or invoice operation")
+            continue
+        providers = providers_of_spec(ctx, spec)
+        if providers and all(p.is_gateway for p in providers):
+            yield ctx.not_applicable(spec.display, f"served by {', '.join(p.label for p in providers)} (gateway/BFF): "
+                                                   "state events are the business services' to publish")
+            continue
+        what = ", ".join(f"{d}s ({short_list([op.label for op in ops], 2)})" for d, ops in matched.items())
+        own = events[spec.key]
+        if own:
+            yield ctx.passed(spec.display, own)
+            continue
+        sibling = _event_api_of_provider(ctx, spec, event_words)
+        if sibling:
+            yield ctx.passed(spec.display, sibling)
+            continue
+        if only_inferred(ctx, spec):
+            others = [s.display for s in specs if s.key != spec.key and events[s.key]]
+            if others:
+                yield ctx.unknown(
+                    spec.display,
+                    f"{spec.display} covers {what} and publishes no events itself; without a catalog it is unknown "
+                    f"whether the events in {short_list(others, 3)} come from the same provider",
+                )
+                continue
+        yield ctx.fail(
+            spec.display,
+            f"API {spec.title or spec.display} covers {what} but announces no state change: "
+            "no webhooks, no callbacks, no event subscription or event feed"
+            + ("" if only_inferred(ctx, spec) else ", and its provider offers no event API"),
+            Location(spec.display, "/paths"),
+            evidence={"domains": sorted(matched)},
+        )
+
+
+def _domain(op, domains: dict[str, str]) -> str:
+    """The order/shipment/invoice resource an operation works on: the first path segment (or else
+    tag) whose head noun (last word) names one (`/orders`, `/salesOrders`, tag `Shipments`); a word
+    inside a verb phrase does not count (`/checkTaxElectronicDeliveryConsent`, `/shipping-methods`),
+    and a sub-resource belongs to its parent (`/rechnungen/{id}/versand` is about an invoice)."""
+    nouns = [path_words(s)[-1] for s in literal_segments(op.path) if path_words(s)]
+    nouns += [path_words(t)[-1] for t in op.tags if path_words(t)]
+    for noun in nouns:
+        noun = re.sub(r"forder", "", noun)  # (an)forderung(en): a request, not an order
+        for domain, words in domains.items():
+            if re.search(words, noun):
+                return domain
+    return ""
+
+
+def _events_in_spec(spec, event_words: str) -> str:
+    """Why this spec publishes events, or ""."""
+    data = spec.data or {}
+    if isinstance(data.get("webhooks"), dict) and data["webhooks"]:
+        return f"webhooks: {short_list(sorted(map(str, data['webhooks'])), 3)}"
+    for op in spec.operations:
+        _, node = operation_node(spec, op)
+        if isinstance(node.get("callbacks"), dict) and node["callbacks"]:
+            return f"callbacks on {op.label}"
+    for op in spec.operations:
+        if mentions(op, event_words):
+            return f"event operation {op.label}"
+    return ""
+
+
+def _event_api_of_provider(ctx, spec, event_words: str) -> str:
+    own_apis = {a.ref for a in apis_of(ctx, spec)}
+    for provider in providers_of_spec(ctx, spec):
+        for api_ref in provider.provides_apis:
+            api = ctx.stack.entities.get(api_ref)
+            if api is None or api_ref in own_apis:
+                continue
+            if api.type.lower() in ASYNC_API_TYPES:
+                return f"{provider.label} publishes events through API {api.label} ({api.type})"
+            other = ctx.stack.spec_of(api)
+            if other is not None and other.parsed and other.version:
+                reason = _events_in_spec(other, event_words)
+                if reason:
+                    return f"{provider.label} publishes events through API {api.label} ({reason})"
+    return ""
+

@@ -1,0 +1,44 @@
+from machaudit.findings import Location
+from machaudit.registry import check
+from machaudit_checks.blast_radius import _intent as intent
+
+
+@check("BLR005", "no-idempotency", severity="medium", options={
+    "headers": ["idempotency-key", "x-idempotency-key", "idempotency-token"],
+})
+def no_idempotency(ctx):
+    """What: an operation that creates an order or a payment (POST on an order or payment
+    collection, or an action such as `/payments/confirm`, `/paymentAuth`, `/orders/import`)
+    without an `Idempotency-Key` header parameter (or `X-Idempotency-Key`, `Idempotency-Token`;
+    configurable).
+
+    Why it matters for MACH: between a channel, a BFF, the commerce platform and the OMS every
+    call can time out and be retried. Without an idempotency key a retry places the order twice
+    or charges the card twice, and after an incident nobody can safely replay the failed calls.
+
+    Example: `POST /auftraege` in the OMS declares no `Idempotency-Key`; its description says a
+    retry after a timeout creates a second order.
+
+    Fix: accept an `Idempotency-Key` header on every creating call, store the key with the result
+    for at least 24 hours, and return the first result for a repeated key (409 for a different
+    body with the same key).
+    """
+    accepted = {h.lower() for h in ctx.options["headers"]}
+    for spec in intent.parsed_specs(ctx.stack):
+        for op in spec.operations:
+            kind = "order" if intent.creates(op, intent.ORDER) else "payment" if intent.creates(op, intent.PAYMENT) else None
+            if kind is None:
+                continue
+            subject = f"{spec.display} {op.label}"
+            if intent.header_names(op) & accepted:
+                yield ctx.passed(subject)
+                continue
+            yield ctx.fail(
+                subject,
+                f"{op.label} creates {'an order' if kind == 'order' else 'a payment'} but declares no Idempotency-Key "
+                f"header: a retried call can {'place the order' if kind == 'order' else 'charge'} twice",
+                Location(spec.display, op.pointer),
+                evidence={"creates": kind, "headers": sorted(intent.header_names(op))},
+            )
+    for api, reason in intent.apis_without_spec(ctx.stack, r"order|auftr|bestell|payment|zahlung|checkout"):
+        yield ctx.unknown(api.ref, f"API {api.label} {reason}, so whether its order or payment creation is idempotent is unknown", api.location)
