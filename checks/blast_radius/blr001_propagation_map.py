@@ -41,6 +41,7 @@ def propagation_map(ctx):
     severities = {k: Severity.parse(v) for k, v in ctx.options["severity_by_category"].items()}
     options = {k: ctx.options[k] for k in propagation.DEFAULTS}
     results = propagation.propagation_map(stack, ctx.graphs, options)
+    ctx.publish("propagation", results)  # the blast-radius table of the reports
     for item in results:
         source = stack.entities[item["source"]]
         logic = _join(item["logic"])

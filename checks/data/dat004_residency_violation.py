@@ -23,6 +23,10 @@ def residency_violation(ctx):
     contractual clauses), record it in the policy's allowed regions for that class.
     """
     policy = ctx.policy
+    ctx.publish("data_locations", [  # the data-location table of the reports
+        {**record.as_dict(), "holder_kind": record.holder_kind, "verdict": _verdict(policy, record)}
+        for record in data_locations(ctx.stack)
+    ])
     by_holder = {}
     for record in data_locations(ctx.stack):
         by_holder.setdefault(record.holder, []).append(record)
@@ -79,3 +83,14 @@ def residency_violation(ctx):
             )
         else:
             yield ctx.not_applicable(holder.ref, "the policy restricts none of its data classes")
+
+
+def _verdict(policy, record) -> str:
+    """allowed / violation / unknown (no region known) / no policy (the class is unrestricted)."""
+    if policy.allowed_for(record.data_class) is None:
+        return "no policy"
+    if not record.region_known:
+        return "unknown"
+    if any(policy.region_allowed(record.data_class, r) is False for r in record.regions):
+        return "violation"
+    return "allowed"
