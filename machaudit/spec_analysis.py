@@ -105,10 +105,11 @@ def response_schemas(spec: Spec, op: Operation, success_only: bool = True) -> li
     return out
 
 
-def schema_properties(spec: Spec, located: Located) -> Iterator[tuple[tuple[str, ...], dict]]:
+def schema_properties(spec: Spec, located: Located, seen: set[int] | None = None) -> Iterator[tuple[tuple[str, ...], dict]]:
     """(property path, property schema) for every property reachable in a schema, each schema
-    object visited once (recursive schemas end), through allOf/anyOf/oneOf/items."""
-    seen: set[int] = set()
+    object visited once (recursive schemas end), through allOf/anyOf/oneOf/items. Pass one `seen`
+    set for several schemas of a spec to walk each shared schema object only once overall."""
+    seen = set() if seen is None else seen
     key0, schema = located
     stack: list[tuple[Any, tuple[str, ...], str | None]] = [(schema, (), key0)]
     while stack:
@@ -125,7 +126,8 @@ def schema_properties(spec: Spec, located: Located) -> Iterator[tuple[tuple[str,
                     yield path + (str(name),), resolved
                 stack.append((prop, path + (str(name),), key))
         for combinator in ("allOf", "anyOf", "oneOf"):
-            for sub in node.get(combinator) or []:
+            subs = node.get(combinator)
+            for sub in subs if isinstance(subs, list) else ():
                 stack.append((sub, path, key))
         if "items" in node:
             stack.append((node["items"], path, key))
@@ -143,7 +145,7 @@ PII_KINDS: dict[str, re.Pattern] = {
     "birth-date": re.compile(r"birth|geburt|^dob$|date[-_]?of[-_]?birth"),
     "tax-id": re.compile(r"tax[-_]?id|vat[-_]?(?:id|number)|ust[-_]?id|steuer[-_]?(?:nummer|id)|steuernummer"),
     "person-name": re.compile(r"^(?:first|last|given|family|sur|full|fore)[-_]?name$|^(?:vorname|nachname|familienname)$"),
-    "card": re.compile(r"card[-_]?number|^pan$|^cvv|^cvc|kreditkarte"),
+    "card": re.compile(r"card[-_]?number|^pan$|^cvv|^cvc|^ccv$|^longnum$|kreditkarte"),
 }
 
 
@@ -152,7 +154,7 @@ def pii_kind(name: str, schema: dict | None = None) -> str | None:
     if isinstance(schema, dict) and schema.get("format") == "email":
         return "email"
     lowered = name.lower()
-    if re.search(r"(?:_|-|[a-z])id$", name) and not PII_KINDS["tax-id"].search(lowered):
+    if re.search(r"(?:_|-|[a-z])(?:id|uuid)$", name, re.IGNORECASE) and not PII_KINDS["tax-id"].search(lowered):
         return None  # a reference (default_address_id, customerId), not the data itself
     for kind, pattern in PII_KINDS.items():
         if pattern.search(lowered):
@@ -160,13 +162,44 @@ def pii_kind(name: str, schema: dict | None = None) -> str | None:
     return None
 
 
-def pii_properties(spec: Spec, schemas: list[Located]) -> list[tuple[str, str]]:
-    """(dotted property path, PII kind) found in the given schemas (from request_schemas,
-    response_schemas, or (spec.key, a schema) for components)."""
+# A property whose name says PII but which only describes or flags it (emailVerified, addressType).
+_NOT_THE_DATA = re.compile(
+    r"(?:type|kind|format|formats|count|status|enabled|required|verified|validated|optin|opt[-_]?in|"
+    r"consent|template|templates|policy|settings|config|configuration|validation|mode|pattern|regex|"
+    r"label|visibility|visible|language|locale|schema|url|uri|link|token|hash|uuid|reference|ref|"
+    r"indicator|usage|usage[-_]?ind|level|score|length|result|check|match|source|provider|domain)$"
+    r"|^(?:web|mac|url)[-_]?address",
+    re.IGNORECASE,
+)
+# ... and a date or time about it (deliveryAddressUsageDate), unless it is the birth date itself.
+_A_DATE_ABOUT_IT = re.compile(r"(?i:date|time|timestamp|since|until)$|(?:At|_at|-at)$")
+
+
+def personal_data_kind(path: tuple[str, ...], prop: dict) -> str | None:
+    """The PII kind of a property that holds personal data — not one that only describes, flags,
+    counts or links to it (emailVerified, addressType, addressCount, _links.address)."""
+    name = path[-1]
+    kind = pii_kind(name, prop)
+    if not kind or any(part.lower() in ("_links", "links") for part in path):
+        return None
+    declared = prop.get("type")
+    types = set(declared) if isinstance(declared, list) else {declared}
+    if "boolean" in types or _NOT_THE_DATA.search(name):
+        return None
+    if kind != "birth-date" and _A_DATE_ABOUT_IT.search(name) and not name.lower().endswith("data"):
+        return None
+    if types & {"integer", "number"} and not types & {"string", "object"}:
+        return None
+    return kind
+
+
+def pii_properties(spec: Spec, schemas: list[Located], seen: set[int] | None = None) -> list[tuple[str, str]]:
+    """(dotted property path, PII kind) of the properties holding personal data in the given
+    schemas (from request_schemas, response_schemas, or (spec.key, a schema) for components)."""
     found = {}
     for schema in schemas:
-        for path, prop in schema_properties(spec, schema):
-            kind = pii_kind(path[-1], prop)
+        for path, prop in schema_properties(spec, schema, seen):
+            kind = personal_data_kind(path, prop)
             if kind:
                 found.setdefault(".".join(path), kind)
     return sorted(found.items())
@@ -185,11 +218,11 @@ def mentions(op: Operation, pattern: str) -> bool:
     return re.search(pattern, text_of(op)) is not None
 
 
-ORDER_WORDS = r"order|bestellung|auftr[aä]g|auftrag|checkout"
+ORDER_WORDS = r"(?<!anf)(?<!f)order|bestellung|auftr(?:a|ä|ae)g|checkout"  # not Anforderung/Forderung
 PAYMENT_WORDS = r"payment|zahlung|charge|capture|authori[sz]"
 SHIPMENT_WORDS = r"shipment|shipping|versand|sendung|lieferung|delivery|fulfil"
 INVOICE_WORDS = r"invoice|rechnung|billing|credit[- ]?note|gutschrift"
-VOUCHER_WORDS = r"voucher|coupon|promotion|promo|discount|gutschein|rabatt|aktion"
+VOUCHER_WORDS = r"voucher|coupon|promotion|promo|discount|gutschein|rabatt|(?<!trans)aktion"
 
 
 def is_creation(op: Operation, pattern: str) -> bool:

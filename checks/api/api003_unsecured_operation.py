@@ -75,9 +75,7 @@ def unsecured_operation(ctx):
 
 
 def _personal_data(spec, op) -> list[tuple[str, str]]:
-    """PII-like response properties; hypermedia links (HAL `_links.address`) are links, not data."""
-    return [(path, kind) for path, kind in pii_properties(spec, response_schemas(spec, op))
-            if not any(part in ("_links", "links") for part in path.split("."))]
+    return pii_properties(spec, response_schemas(spec, op))
 
 
 def _examples(pii: list[tuple[str, str]]) -> list[str]:

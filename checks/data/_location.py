@@ -40,19 +40,6 @@ _NON_PRODUCTION = re.compile(
 )
 _LOCAL_HOST = re.compile(r"^(?:localhost|127\.|0\.0\.0\.0|\[?::1\]?|10\.|192\.168\.)")
 
-# A property whose name says PII but which only describes or flags it (emailVerified, addressType).
-_NOT_THE_DATA = re.compile(
-    r"(?:type|kind|format|formats|count|status|enabled|required|verified|validated|optin|opt[-_]?in|"
-    r"consent|template|templates|policy|settings|config|configuration|validation|mode|pattern|regex|"
-    r"label|visibility|visible|language|locale|schema|url|uri|link|token|hash|uuid|reference|ref|"
-    r"indicator|usage|usage[-_]?ind|level|score|length|result|check|match|source|provider|domain)$"
-    r"|^(?:web|mac|url)[-_]?address",
-    re.IGNORECASE,
-)
-# ... and a date or time about it (deliveryAddressUsageDate), unless it is the birth date itself.
-_A_DATE_ABOUT_IT = re.compile(r"(?i:date|time|timestamp|since|until)$|(?:At|_at|-at)$")  # not addressFlat
-
-
 @dataclass(frozen=True)
 class Placement:
     """Where one entity runs: provider and region, with where that knowledge comes from."""
@@ -252,34 +239,6 @@ def _spec_pii_fields(spec: Spec) -> tuple[PiiField, ...]:
     return tuple(sorted(found.values(), key=lambda f: (_KIND_ORDER.get(f.kind, 99), f.field)))
 
 
-def _properties(spec: Spec, located, seen: set[int]):
-    """Like spec_analysis.schema_properties, but with one `seen` set shared by every schema of the
-    spec: a schema object reached again (through another $ref) is not walked twice."""
-    key0, schema = located
-    stack: list[tuple[Any, tuple[str, ...], str]] = [(schema, (), key0)]
-    while stack:
-        node, path, key = stack.pop()
-        key, node = sa.resolve(spec, node, key)
-        if not isinstance(node, dict) or id(node) in seen or len(path) > sa.MAX_SCHEMA_DEPTH:
-            continue
-        seen.add(id(node))
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            for name, prop in properties.items():
-                _, resolved = sa.resolve(spec, prop, key)
-                if isinstance(resolved, dict):
-                    yield path + (str(name),), resolved
-                stack.append((prop, path + (str(name),), key))
-        for combinator in ("allOf", "anyOf", "oneOf"):
-            subs = node.get(combinator)
-            for sub in subs if isinstance(subs, list) else ():
-                stack.append((sub, path, key))
-        if "items" in node:
-            stack.append((node["items"], path, key))
-        if isinstance(node.get("additionalProperties"), dict):
-            stack.append((node["additionalProperties"], path, key))
-
-
 # Most telling kinds first when a message can only name a few fields.
 _KIND_ORDER = {k: i for i, k in enumerate(("email", "person-name", "phone", "birth-date", "address", "tax-id", "iban", "card"))}
 
@@ -287,20 +246,9 @@ _KIND_ORDER = {k: i for i, k in enumerate(("email", "person-name", "phone", "bir
 def _pii_in(spec: Spec, schemas, seen: set[int]):
     """(path, schema) of the properties that hold personal data, not those that describe or flag it."""
     for located in schemas:
-        for path, prop in _properties(spec, located, seen):
-            name = path[-1]
-            kind = sa.pii_kind(name, prop)
-            if not kind or any(part.lower() in ("_links", "links") for part in path):
-                continue  # not personal data, or a HAL/JSON:API link to a resource
-            declared = prop.get("type")
-            types = set(declared) if isinstance(declared, list) else {declared}
-            if "boolean" in types or _NOT_THE_DATA.search(name):
-                continue  # emailVerified: true, addressType: "billing"
-            if kind != "birth-date" and _A_DATE_ABOUT_IT.search(name) and not name.lower().endswith("data"):
-                continue  # deliveryAddressUsageDate
-            if types & {"integer", "number"} and not types & {"string", "object"}:
-                continue  # addressCount, phoneNumberLength
-            yield path, prop
+        for path, prop in sa.schema_properties(spec, located, seen):
+            if sa.personal_data_kind(path, prop):
+                yield path, prop
 
 
 # -- provider and region ----------------------------------------------------------------------------
