@@ -10,11 +10,11 @@ import bisect
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
-from machaudit.findings import split_pointer
+from machaudit.findings import escape_pointer_token, split_pointer
 
 try:  # libyaml when present; the pure-Python loader otherwise
     _BaseLoader = yaml.CSafeLoader
@@ -216,6 +216,26 @@ def _key(key: Any) -> str:
     if key is None:
         return "null"
     return str(key)
+
+
+def iter_mappings(data: Any, skip_extensions: bool = False) -> Iterator[tuple[str, dict]]:
+    """(JSON pointer, mapping) for every mapping in a document, each object once (aliases shared)."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, pointer = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            yield pointer, node
+            children = ((k, v) for k, v in node.items()
+                        if not (skip_extensions and isinstance(k, str) and k.startswith("x-")))
+        elif isinstance(node, list):
+            children = enumerate(node)
+        else:
+            continue
+        stack.extend((v, f"{pointer}/{escape_pointer_token(k)}") for k, v in children if isinstance(v, (dict, list)))
 
 
 # --- line numbers for JSON pointers ------------------------------------------------------------

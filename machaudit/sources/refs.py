@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
 
 from machaudit.findings import escape_pointer_token, split_pointer
-from machaudit.sources.documents import DocumentError
+from machaudit.sources.documents import DocumentError, iter_mappings
 from machaudit.sources.store import DocumentStore, is_url
 
 MAX_REF_HOPS = 64
@@ -78,26 +78,12 @@ def follow(store: DocumentStore, key: str, node: Any) -> tuple[str, Any]:
 
 
 def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
-    """(pointer of the holding object, ref) for every `$ref` string in a document, each node once."""
-    seen: set[int] = set()
-    stack: list[tuple[Any, str]] = [(data, "")]
-    while stack:
-        node, pointer = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                yield pointer, ref
-            for key, value in node.items():
-                # Inside x- extensions `$ref` is just data (Redocly inlines code samples that way).
-                if isinstance(value, (dict, list)) and not (isinstance(key, str) and key.startswith("x-")):
-                    stack.append((value, pointer + "/" + escape_pointer_token(key)))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                if isinstance(value, (dict, list)):
-                    stack.append((value, f"{pointer}/{index}"))
+    """(pointer of the holding object, ref) for every `$ref` string in a document, each node once.
+    Inside x- extensions `$ref` is just data (Redocly inlines code samples that way)."""
+    for pointer, node in iter_mappings(data, skip_extensions=True):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
 
 
 def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[RefProblem]]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any
 
-from machaudit.findings import Location, escape_pointer_token
+from machaudit.findings import Location
 from machaudit.model import Entity, Spec, Suppression
+from machaudit.sources.documents import iter_mappings
 from machaudit.sources.store import DocumentStore
 
 SPEC_KEY = "x-machaudit-ignore"
@@ -19,7 +20,10 @@ def spec_suppressions(store: DocumentStore, spec: Spec) -> list[Suppression]:
         if SPEC_KEY not in store.text(key):
             continue  # most files have none: skip the walk
         display = store.display(key)
-        for pointer, value in _find(document):
+        for pointer, node in iter_mappings(document):
+            if SPEC_KEY not in node:
+                continue
+            value = node[SPEC_KEY]
             where = store.locate(key, pointer + "/" + SPEC_KEY)
             entries = value if isinstance(value, list) else [value]
             for entry in entries:
@@ -48,19 +52,3 @@ def _entry(entry: Any) -> tuple[str, str]:
         check, _, reason = entry.partition(":")
         return check.strip(), reason.strip()
     return "", ""
-
-
-def _find(document: Any) -> Iterable[tuple[str, Any]]:
-    seen: set[int] = set()
-    stack = [(document, "")]
-    while stack:
-        node, pointer = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, dict):
-            if SPEC_KEY in node:
-                yield pointer, node[SPEC_KEY]
-            stack.extend((v, pointer + "/" + escape_pointer_token(k)) for k, v in node.items() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(node) if isinstance(v, (dict, list)))
