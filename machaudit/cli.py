@@ -109,7 +109,8 @@ def load_config(checks, config_path, paths, flags):
 
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
-           config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file=""):
+           config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file="",
+           previous=()):
     from machaudit.baseline import read_baseline, write_baseline as save_baseline
     from machaudit.engine import run_checks
     from machaudit.formatters import FORMATTERS, render
@@ -136,7 +137,8 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     known = read_baseline(baseline) if baseline else None
 
     options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
-                          read_catalog=read_catalog, limits=config.limits, journey_file=journey_file)
+                          read_catalog=read_catalog, limits=config.limits, journey_file=journey_file,
+                          previous=list(previous))
     stack, store = load_stack(list(paths) or ["."], options)
     graphs = build_graphs(stack)
     journey_map = build_journey_map(stack, graphs, journey_for(stack)) if read_catalog else None
@@ -196,6 +198,8 @@ _common_options = [
     click.option("--config", "config_path", metavar="FILE", help="Config file (default: closest machaudit.toml, .machaudit.toml or pyproject.toml)."),
     click.option("--baseline", metavar="FILE", help="Known findings: only findings not in FILE decide the exit code."),
     click.option("--write-baseline", metavar="FILE", help="Write the current findings to FILE as a baseline."),
+    click.option("--previous", multiple=True, metavar="PATH",
+                 help="Earlier versions of the specs (a folder, e.g. a checkout of the main branch, or files) for breaking-change checks."),
 ]
 
 
@@ -212,10 +216,10 @@ def common_options(func):
 @common_options
 @friendly_errors
 def audit(paths, catalogs, journey_file, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
-          baseline, write_baseline):
+          baseline, write_baseline, previous):
     """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
     _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
-           config_path, baseline, write_baseline, journey_file=journey_file)
+           config_path, baseline, write_baseline, journey_file=journey_file, previous=previous)
 
 
 @main.command()
@@ -223,10 +227,10 @@ def audit(paths, catalogs, journey_file, formats, fail_on, select, ignore, allow
 @common_options
 @friendly_errors
 def validate(specs, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
-             baseline, write_baseline):
+             baseline, write_baseline, previous):
     """Validate OpenAPI/Swagger specs only (a CI gate): the SPC checks, no catalog."""
     _audit(specs, (), formats, fail_on, select or ("SPC",), ignore, allow_remote, quiet, color,
-           config_path, baseline, write_baseline, read_catalog=False)
+           config_path, baseline, write_baseline, read_catalog=False, previous=previous)
 
 
 @main.command()

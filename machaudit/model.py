@@ -197,6 +197,8 @@ class Stack:
     # Refs of entities of kinds read but not modelled (User, Template): valid relation targets.
     other_refs: frozenset[str] = frozenset()
     suppressions: tuple[Suppression, ...] = ()
+    # The previous version of a spec (--previous), by the current spec's key: for API009.
+    previous: Mapping[str, Spec] = field(default_factory=dict)
     # machaudit.io documents found in the catalog or given with --journey: (document, location)
     journey_documents: tuple[tuple[Mapping[str, Any], Location], ...] = ()
 

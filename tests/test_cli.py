@@ -118,3 +118,21 @@ def test_rules_lists_and_explains():
 def test_python_dash_m_and_version():
     done = subprocess.run([sys.executable, "-m", "machaudit", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "machaudit" in done.stdout
+
+
+def test_previous_versions_feed_the_breaking_change_check(tmp_path):
+    import shutil
+
+    source = FIXTURES / "checks" / "API009" / "fail"
+    (tmp_path / "main" / "specs").mkdir(parents=True)
+    (tmp_path / "pr" / "specs").mkdir(parents=True)
+    shutil.copy(source / "previous" / "orders.yaml", tmp_path / "main" / "specs" / "orders.yaml")
+    shutil.copy(source / "orders.yaml", tmp_path / "pr" / "specs" / "orders.yaml")
+    run = run_cli("audit", str(tmp_path / "pr"), "--previous", str(tmp_path / "main"), "--select", "API009", "-f", "json")
+    messages = [f["message"] for f in run.report["findings"]]
+    assert run.exit_code == 1
+    assert any("POST /orders requires the new query parameter channel" in m for m in messages)
+    assert any("no longer has the property deliveryDate" in m for m in messages)
+    # Without --previous it is an evidence gap, never a pass.
+    gap = run_cli("audit", str(tmp_path / "pr"), "--select", "API009", "-f", "json").report
+    assert gap["findings"] == [] and gap["evidence_gaps"][0]["check"] == "API009"

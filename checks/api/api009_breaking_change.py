@@ -8,9 +8,9 @@ from machaudit_checks.api._diff import breaking_changes
 def breaking_change(ctx):
     """What: a breaking change against the previous version of a spec: a removed operation, a new
     required parameter or request property, a removed response property, a narrowed enum. The
-    option `previous` maps a spec (its path as shown in the report) to its previous version's
-    file; that file must be among the audited inputs (machaudit does not yet load previous
-    versions on its own), otherwise the result is an evidence gap.
+    previous versions come from `--previous PATH` (a folder such as a checkout of the main branch,
+    paired by path), or the option `previous` maps a spec to another audited file; without either
+    the result is an evidence gap.
 
     Why it matters for MACH: independent deployability rests on contracts that only grow; one
     removed field in a minor release breaks every consumer that reads it, on the provider's
@@ -30,12 +30,16 @@ def breaking_change(ctx):
     for spec in specs:
         if spec.key in previous_keys:
             continue  # an input only as the previous version of another spec
+        given = ctx.stack.previous.get(spec.key)  # --previous
+        if given is not None:
+            yield from _compare(ctx, given, spec)
+            continue
         entry = next((name for name in previous if _same_file(spec, name) and spec.key not in previous_keys), None)
         if entry is None:
             yield ctx.unknown(
                 spec.display,
                 f"no previous version given for {spec.display}, so breaking changes cannot be judged "
-                "(map it to its previous version's file with the option previous)",
+                "(give --previous with the earlier specs, e.g. a checkout of the main branch)",
             )
             continue
         old = prev_of[entry]
@@ -46,16 +50,20 @@ def breaking_change(ctx):
                 "machaudit cannot load it by itself yet, so breaking changes cannot be judged",
             )
             continue
-        changes = breaking_changes(old, spec)
-        if not changes:
-            yield ctx.passed(spec.display, f"no breaking change against {old.display}")
-        for change in changes:
-            yield ctx.fail(
-                f"{spec.display} {change.label}",
-                f"breaking change against {old.display}: {change.detail}",
-                Location(old.display if change.in_old else spec.display, change.pointer),
-                evidence={"kind": change.kind, "previous": old.display},
-            )
+        yield from _compare(ctx, old, spec)
+
+
+def _compare(ctx, old, spec):
+    changes = breaking_changes(old, spec)
+    if not changes:
+        yield ctx.passed(spec.display, f"no breaking change against {old.display}")
+    for change in changes:
+        yield ctx.fail(
+            f"{spec.display} {change.label}",
+            f"breaking change against {old.display}: {change.detail}",
+            Location(old.display if change.in_old else spec.display, change.pointer),
+            evidence={"kind": change.kind, "previous": old.display},
+        )
 
 
 def _same_file(spec, name: str) -> bool:

@@ -32,6 +32,7 @@ class LoadOptions:
     validate: bool = True
     read_catalog: bool = True  # False: every file is a spec candidate (machaudit validate)
     journey_file: str = ""
+    previous: list[str] = field(default_factory=list)  # earlier versions of the specs (API009)
     limits: Limits = field(default_factory=Limits)
 
 
@@ -147,7 +148,10 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
     if options.journey_file:
         journey_documents += _read_journey_file(store, options.journey_file)
 
+    previous = _read_previous(store, options.previous, specs, inputs.roots) if options.previous else {}
+
     stack = Stack(
+        previous=previous,
         journey_documents=tuple(journey_documents),
         suppressions=tuple(suppressions),
         entities=entities,
@@ -159,6 +163,36 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
         other_refs=frozenset(catalog.other_refs),
     )
     return stack, store
+
+
+def _read_previous(store: DocumentStore, paths: list[str], specs: dict[str, Spec], roots: list[Path]) -> dict[str, Spec]:
+    """Previous versions of the audited specs, paired by their path under their audited folder
+    (specs/orders.yaml with old/specs/orders.yaml), else by a file name both sides hold once."""
+    previous_inputs = discover(paths, [])
+    store.roots.extend(r for r in previous_inputs.roots if r not in store.roots)
+    old_specs = []
+    for key in previous_inputs.specs + previous_inputs.scanned:
+        if _sniff(store, key) == "spec":
+            old = read_spec(store, key, validate_spec=False)
+            if old.parsed:
+                old_specs.append(old)
+
+    def relative(key: str, bases: list[Path]) -> str:
+        path = Path(key).resolve()
+        base = max((b for b in bases if b == path or b in path.parents), key=lambda b: len(b.parts), default=None)
+        return path.relative_to(base).as_posix() if base else path.name
+
+    by_relative = {relative(o.key, previous_inputs.roots): o for o in old_specs}
+    names = [Path(o.key).name for o in old_specs]
+    by_name = {Path(o.key).name: o for o in old_specs if names.count(Path(o.key).name) == 1}
+    out = {}
+    for key, spec in specs.items():
+        if not spec.parsed or is_url(key):
+            continue
+        old = by_relative.get(relative(key, roots)) or by_name.get(Path(key).name)
+        if old is not None and old.key != key:
+            out[key] = old
+    return out
 
 
 def _read_journey_file(store: DocumentStore, path: str) -> list:
