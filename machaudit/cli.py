@@ -110,12 +110,12 @@ def load_config(checks, config_path, paths, flags):
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file="",
-           previous=()):
-    from machaudit.baseline import read_baseline, write_baseline as save_baseline
-    from machaudit.engine import run_checks
-    from machaudit.formatters import FORMATTERS, render
+           previous=(), jobs=None, cache=True):
+    from machaudit.baseline import read_baseline
+    from machaudit.formatters import FORMATTERS
     from machaudit.graph import build_graphs
     from machaudit.journey import build_journey_map, journey_for
+    from machaudit.progress import progress_for
     from machaudit.registry import load_checks, select as select_checks, validate_selectors
     from machaudit.sources import LoadOptions, load_stack
 
@@ -138,11 +138,22 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
 
     options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
                           read_catalog=read_catalog, limits=config.limits, journey_file=journey_file,
-                          previous=list(previous))
-    stack, store = load_stack(list(paths) or ["."], options)
-    graphs = build_graphs(stack)
-    journey_map = build_journey_map(stack, graphs, journey_for(stack)) if read_catalog else None
-    report = run_checks(
+                          previous=list(previous), jobs=jobs or os.cpu_count() or 1, cache=cache)
+    progress = progress_for(quiet)
+    try:
+        stack, store = load_stack(list(paths) or ["."], options, progress)
+        graphs = build_graphs(stack)
+        journey_map = build_journey_map(stack, graphs, journey_for(stack)) if read_catalog else None
+        report = _run(stack, store, graphs, chosen, config, known, journey_map, progress)
+    finally:
+        progress.close()
+    _emit(report, outputs, config, color, quiet, write_baseline)
+
+
+def _run(stack, store, graphs, chosen, config, known, journey_map, progress):
+    from machaudit.engine import run_checks
+
+    return run_checks(
         stack, graphs, chosen,
         options={cid: c.options for cid, c in config.checks.items()},
         locate=store.locate_location,
@@ -150,7 +161,13 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
         severities={cid: c.severity for cid, c in config.checks.items() if c.severity is not None},
         baseline=known,
         journey=journey_map,
+        progress=progress,
     )
+
+
+def _emit(report, outputs, config, color, quiet, write_baseline):
+    from machaudit.baseline import write_baseline as save_baseline
+    from machaudit.formatters import render
 
     use_color = _use_color(color)
     rendered = [(target, render(name, report, use_color and target is None and name == "terminal"))
@@ -198,6 +215,10 @@ _common_options = [
     click.option("--config", "config_path", metavar="FILE", help="Config file (default: closest machaudit.toml, .machaudit.toml or pyproject.toml)."),
     click.option("--baseline", metavar="FILE", help="Known findings: only findings not in FILE decide the exit code."),
     click.option("--write-baseline", metavar="FILE", help="Write the current findings to FILE as a baseline."),
+    click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+                 help="Validator processes [default: all cores]."),
+    click.option("--no-cache", "no_cache", is_flag=True,
+                 help="Validate every spec again instead of reusing results for unchanged files (cache: MACHAUDIT_CACHE_DIR or ~/.cache/machaudit)."),
     click.option("--previous", multiple=True, metavar="PATH",
                  help="Earlier versions of the specs (a folder, e.g. a checkout of the main branch, or files) for breaking-change checks."),
 ]
@@ -216,10 +237,11 @@ def common_options(func):
 @common_options
 @friendly_errors
 def audit(paths, catalogs, journey_file, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
-          baseline, write_baseline, previous):
+          baseline, write_baseline, jobs, no_cache, previous):
     """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
     _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
-           config_path, baseline, write_baseline, journey_file=journey_file, previous=previous)
+           config_path, baseline, write_baseline, journey_file=journey_file, previous=previous,
+           jobs=jobs, cache=not no_cache)
 
 
 @main.command()
@@ -227,10 +249,11 @@ def audit(paths, catalogs, journey_file, formats, fail_on, select, ignore, allow
 @common_options
 @friendly_errors
 def validate(specs, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
-             baseline, write_baseline, previous):
+             baseline, write_baseline, jobs, no_cache, previous):
     """Validate OpenAPI/Swagger specs only (a CI gate): the SPC checks, no catalog."""
     _audit(specs, (), formats, fail_on, select or ("SPC",), ignore, allow_remote, quiet, color,
-           config_path, baseline, write_baseline, read_catalog=False, previous=previous)
+           config_path, baseline, write_baseline, read_catalog=False, previous=previous,
+           jobs=jobs, cache=not no_cache)
 
 
 @main.command()

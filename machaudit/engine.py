@@ -134,6 +134,7 @@ def run_checks(
     severities: Mapping[str, Severity] | None = None,
     baseline: frozenset[str] | None = None,
     journey=None,
+    progress=None,
 ) -> AuditReport:
     """Run checks; then severity overrides, suppressions (from the stack) and the baseline."""
     started = time.perf_counter()
@@ -141,7 +142,11 @@ def run_checks(
     results: list[Result] = []
     errors: list[CheckError] = []
     sections: dict[str, Any] = {}
+    if progress is not None:
+        progress.stage("checks", len(checks))
     for info in checks:
+        if progress is not None:
+            progress.advance()
         context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}), policy, journey)
         try:
             produced = list(info.run(context) or ())

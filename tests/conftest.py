@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from machaudit.cli import main
+
+# Tests never write to the user's cache; each session starts with an empty one.
+os.environ.setdefault("MACHAUDIT_CACHE_DIR", tempfile.mkdtemp(prefix="machaudit-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -304,8 +304,8 @@ def dependency_graph(graph: Mapping[str, Any], fmt: str = "svg") -> bytes:
         xs.append(x)
         x += widths[i] + _COL_GAP
     total_w = max(x - _COL_GAP, 3.0)
-    # the legend: as many columns as fit the width (about 1.9 in each), more rows below when narrow
-    legend_columns = max(1, min(len(kinds) + 3, int(total_w // 1.9)))
+    # the legend: as many columns as fit the width (about 1.45 in each), more rows below when narrow
+    legend_columns = max(1, min(len(kinds) + 3, int(total_w // 1.45)))
     legend_rows = -(-(len(kinds) + 3) // legend_columns)
     head, foot, margin = 0.5, 0.3 + 0.2 * legend_rows, 0.12
     fig = plt.figure(figsize=(total_w + 2 * margin, total_h + head + foot))

@@ -224,14 +224,13 @@ def inline_code(text: Any) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
 
 
-_ENTITY_REF = re.compile(r"\b(?:component|api|resource|system|domain|group|user|location):(?:[\w.-]+/)?([\w.-]+)",
-                         re.IGNORECASE)
+_ENTITY_REF = re.compile(r"\b(?:component|api|resource|system|domain|group|user|location):([^\s,;()]+)", re.IGNORECASE)
 
 
 def short_ref(ref: Any) -> str:
     """Entity refs shown by name: component:default/erp-core -> erp-core, also inside a longer text
     (`component:default/a -> component:default/b`); other text unchanged."""
-    return _ENTITY_REF.sub(r"\1", str(ref or ""))
+    return _ENTITY_REF.sub(lambda m: m.group(1).split("/", 1)[-1], str(ref or ""))
 
 
 def breakable_path(text: Any) -> Markup:

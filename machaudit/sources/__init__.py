@@ -11,7 +11,8 @@ from pathlib import Path
 from machaudit.model import OPENAPI_TYPES, Entity, Spec, Stack
 from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
-from machaudit.sources.openapi import read_spec
+from machaudit.sources.openapi import read_spec, validatable, with_validation
+from machaudit.sources.validation_runs import Request, default_cache_dir, validate_all
 from machaudit.sources.store import DocumentStore, is_url
 from machaudit.sources.suppressions import entity_suppressions, spec_suppressions
 
@@ -30,6 +31,8 @@ class LoadOptions:
     catalogs: list[str] = field(default_factory=list)
     allow_remote: bool = False
     validate: bool = True
+    jobs: int = 1  # validator processes
+    cache: bool = True  # reuse validation results of unchanged files
     read_catalog: bool = True  # False: every file is a spec candidate (machaudit validate)
     journey_file: str = ""
     previous: list[str] = field(default_factory=list)  # earlier versions of the specs (API009)
@@ -83,8 +86,11 @@ def _add_path(inputs: Inputs, path: Path, explicit: bool) -> None:
         (inputs.specs if explicit else inputs.scanned).append(DocumentStore.key_for(path))
 
 
-def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[Stack, DocumentStore]:
+def load_stack(paths: list[str], options: LoadOptions | None = None, progress=None) -> tuple[Stack, DocumentStore]:
     """Read every input into a Stack. Raises InputError only for inputs that do not exist."""
+    from machaudit.progress import NullProgress
+
+    progress = progress or NullProgress()
     options = options or LoadOptions()
     inputs = discover(paths, options.catalogs)
     fetch = None
@@ -121,11 +127,20 @@ def load_stack(paths: list[str], options: LoadOptions | None = None) -> tuple[St
                 catalog.entities[ref] = replace(entity, definition_problem=f"{store.display(entity.spec_file)}: {exc.message}{where}")
     all_keys = list(dict.fromkeys(spec_keys + declared))
     specs: dict[str, Spec] = {}
+    progress.stage("parsing", len(all_keys))
     for key in all_keys:
-        spec = read_spec(store, key, validate_spec=options.validate)
+        progress.advance()
+        spec = read_spec(store, key)
         if spec.parsed or key in declared or key in inputs.specs or not _parses(store, key):
             specs[key] = spec
         # A scanned file that parses but only looked like a root ("openapi:" in a fragment) is dropped.
+    if options.validate:
+        requests = [Request(s.key, s.version, not any(p.kind == "unresolved-ref" for p in s.problems), s.files)
+                    for s in specs.values() if validatable(s)]
+        cache_dir = default_cache_dir() if options.cache else None
+        progress.stage("validating", len(requests))
+        issues = validate_all(store, requests, options.jobs, cache_dir, progress.advance)
+        specs = {k: with_validation(store, s, issues[k]) if k in issues else s for k, s in specs.items()}
 
     entities = dict(catalog.entities)
     undeclared: tuple[str, ...] = ()
@@ -173,7 +188,7 @@ def _read_previous(store: DocumentStore, paths: list[str], specs: dict[str, Spec
     old_specs = []
     for key in previous_inputs.specs + previous_inputs.scanned:
         if _sniff(store, key) == "spec":
-            old = read_spec(store, key, validate_spec=False)
+            old = read_spec(store, key)
             if old.parsed:
                 old_specs.append(old)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from machaudit.findings import Location, escape_pointer_token
@@ -9,10 +10,12 @@ from machaudit.model import HTTP_METHODS, Operation, Parameter, Spec, SpecProble
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.refs import RefError, check_refs, follow
 from machaudit.sources.store import DocumentStore
-from machaudit.sources.validate import spec_version, validate
+from machaudit.sources.validate import ValidationIssue, spec_version
 
 
-def read_spec(store: DocumentStore, key: str, *, validate_spec: bool = True) -> Spec:
+def read_spec(store: DocumentStore, key: str) -> Spec:
+    """Parse a root spec, follow its refs, extract its operations. Validation is separate
+    (`validation_requests` / `with_validation`) so that it can run in parallel and be cached."""
     display = store.display(key)
     try:
         data = store.load(key)
@@ -38,9 +41,6 @@ def read_spec(store: DocumentStore, key: str, *, validate_spec: bool = True) -> 
         problems.append(
             SpecProblem("unparseable", f"unknown OpenAPI version {version!r}", store.locate(key, "/openapi"))
         )
-    elif validate_spec:
-        for issue in validate(store, key, data, version, refs_ok=not ref_problems):
-            problems.append(SpecProblem("invalid", issue.message, store.locate(key, issue.pointer)))
 
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
     return Spec(
@@ -56,6 +56,16 @@ def read_spec(store: DocumentStore, key: str, *, validate_spec: bool = True) -> 
         data=data,
         documents=_documents(store, files),
     )
+
+
+def validatable(spec: Spec) -> bool:
+    return spec.parsed and (spec.version.startswith("2") or spec.version.startswith("3."))
+
+
+def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIssue]) -> Spec:
+    """The spec with the validator's issues added as "invalid" problems, located by pointer."""
+    invalid = tuple(SpecProblem("invalid", i.message, store.locate(spec.key, i.pointer)) for i in issues)
+    return replace(spec, problems=spec.problems + invalid) if invalid else spec
 
 
 def _documents(store: DocumentStore, keys: list[str]) -> dict[str, Any]:
