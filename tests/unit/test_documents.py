@@ -104,3 +104,22 @@ def test_size_limit():
 def test_recursive_alias_is_refused():
     with pytest.raises(DocumentError, match="contains itself"):
         parse_document("a: &a [1, *a]\n", "loop.yaml")
+
+
+def test_two_step_schema_phase_gives_the_python_validators_errors():
+    """jsonschema-rs only decides valid/invalid; errors always come from the Python validator,
+    so a document's schema errors are the same with or without the compiled step."""
+    from openapi_spec_validator.schemas import schema_v30
+    from openapi_spec_validator.schemas.backend.jsonschema import create_validator as python_validator
+    from openapi_spec_validator.schemas.backend.jsonschema_rs import create_validator as rs_validator
+
+    from machaudit.sources.validate import _TwoStep
+
+    schema = dict(schema_v30)
+    valid = parse_document(YAML.replace("        200:", "        '200':"), "shop.yaml")
+    invalid = parse_document(YAML.replace("description: ok", "describe: ok"), "shop.yaml")
+    both = _TwoStep(rs_validator(schema), python_validator(schema))
+    python_only = _TwoStep(None, python_validator(schema))
+    assert list(both.iter_errors(valid)) == [] == list(python_only.iter_errors(valid))
+    messages = [e.message for e in both.iter_errors(invalid)]
+    assert messages and messages == [e.message for e in python_only.iter_errors(invalid)]
