@@ -7,6 +7,7 @@ Parsing is the hot path, so it keeps no position information; line numbers are c
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -63,9 +64,9 @@ def parse_document(text: str, name: str, limits: Limits = Limits()) -> Any:
         raise DocumentError(f"file is {len(text):,} bytes, over the limit of {limits.max_bytes:,}")
     try:
         if is_json_name(name):
-            data = _parse_json(text)
-        else:
-            data = _parse_yaml(text, limits)
+            # JSON has no aliases and only string keys; its parser refuses deep nesting itself.
+            return _parse_json(text)
+        data = _parse_yaml(text, limits)
     except RecursionError:
         raise DocumentError(f"nesting deeper than the parser allows (limit {limits.max_depth})") from None
     return _normalise(data, limits)
@@ -105,23 +106,21 @@ def _parse_json(text: str) -> Any:
         raise DocumentError(f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
 
 
-_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
-_BRACKET = re.compile(r"[\[\]{}]")
+_FLOW_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[\[\]{}]')
+_DELTA = {"[": 1, "{": 1, "]": -1, "}": -1}
+# libyaml copes with a few thousand levels; only documents with more brackets than this are scanned.
+FLOW_SCAN_THRESHOLD = 2000
 
 
 def check_flow_depth(text: str, limits: Limits) -> None:
     """Refuse deeply nested flow collections (`[[[[…`) before libyaml composes them: its composer
-    recurses in C, and tens of thousands of levels crash the process instead of raising."""
-    if text.count("[") + text.count("{") <= limits.max_depth:
+    recurses in C, and tens of thousands of levels crash the process instead of raising. (Depth
+    beyond `max_depth` but within what libyaml survives is refused after parsing, by `_normalise`.)"""
+    if text.count("[") + text.count("{") <= FLOW_SCAN_THRESHOLD:
         return
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_QUOTED.sub("", text)):
-        depth += 1 if match.group() in "[{" else -1
-        if depth > deepest:
-            deepest = depth
-            if deepest > limits.max_depth:
-                line = text.count("\n", 0, match.start()) + 1 if len(text) < 10_000_000 else None
-                raise DocumentError(f"nesting deeper than {limits.max_depth} levels", line)
+    deltas = [_DELTA.get(token, 0) for token in _FLOW_TOKEN.findall(text)]  # quoted strings count 0
+    if max(itertools.accumulate(deltas), default=0) > limits.max_depth:
+        raise DocumentError(f"nesting deeper than {limits.max_depth} levels")
 
 
 def _parse_yaml(text: str, limits: Limits) -> Any:

@@ -64,7 +64,8 @@ def validatable(spec: Spec) -> bool:
 
 def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIssue]) -> Spec:
     """The spec with the validator's issues added as "invalid" problems, located by pointer."""
-    invalid = tuple(SpecProblem("invalid", i.message, store.locate(spec.key, i.pointer)) for i in issues)
+    invalid = tuple(SpecProblem("invalid", i.message, i.location or store.locate(spec.key, i.pointer))
+                    for i in issues)
     return replace(spec, problems=spec.problems + invalid) if invalid else spec
 
 

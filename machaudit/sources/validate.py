@@ -13,7 +13,7 @@ from urllib.request import url2pathname
 from pathlib import Path
 from typing import Any, Iterator
 
-from machaudit.findings import to_pointer
+from machaudit.findings import Location, to_pointer
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.store import DocumentStore, is_url
 
@@ -22,6 +22,7 @@ from machaudit.sources.store import DocumentStore, is_url
 class ValidationIssue:
     pointer: str
     message: str
+    location: Location | None = None  # filled in where the text is at hand (workers, cache)
 
 
 def spec_version(data: Any) -> str:
@@ -180,7 +181,43 @@ def _located(keyword_cls, suffix: tuple[str, ...] = ()):
                     pass
             yield error
 
-    return type(keyword_cls.__name__, (keyword_cls,), {"__call__": __call__})
+    members = {"__call__": __call__}
+    if hasattr(keyword_cls, "_validate_schema_meta"):
+        members["_validate_schema_meta"] = _deterministic_meta_check(keyword_cls._validate_schema_meta)
+    return type(keyword_cls.__name__, (keyword_cls,), members)
+
+
+def _deterministic_meta_check(original):
+    """The validator reports the first meta-schema error of a schema, and which one comes first
+    depends on set iteration (the hash seed) inside jsonschema: the same spec gave different
+    findings from run to run. Report the most specific one (deepest path, then path and message)
+    instead; this only runs for schemas that are invalid."""
+
+    def check(self, schema, schema_value):
+        error = original(self, schema, schema_value)
+        if error is None:
+            return None
+        from jsonschema.validators import validator_for
+
+        checker = self._get_schema_checker(schema, schema_value)
+        func = getattr(checker, "func", checker)
+        validator_cls = getattr(func, "__self__", None)
+        if validator_cls is None:
+            return error
+        meta_cls = validator_for(validator_cls.META_SCHEMA, default=validator_cls)  # as check_schema does
+        format_checker = getattr(checker, "keywords", {}).get("format_checker", meta_cls.FORMAT_CHECKER)
+        from openapi_schema_validator.validators import OPENAPI_SPECIFICATIONS  # the OAS meta-schemas
+
+        meta = meta_cls(validator_cls.META_SCHEMA, format_checker=format_checker, registry=OPENAPI_SPECIFICATIONS)
+        errors = sorted(meta.iter_errors(schema_value),
+                        key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path], e.message))
+        if not errors:
+            return error
+        from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+        return OpenAPIValidationError.create_from(errors[0])
+
+    return check
 
 
 def _errors(validator) -> Iterator[Any]:

@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
 from machaudit import __version__
+from machaudit.findings import Location
 from machaudit.sources.documents import DocumentError, Limits
 from machaudit.sources.store import DocumentStore
 from machaudit.sources.validate import ValidationIssue, validate
@@ -69,7 +70,7 @@ def validate_all(store: DocumentStore, requests: list[Request], jobs: int = 1,
     else:
         computed = {}
         for request, _ in todo:
-            computed[request.key] = validate(store, request.key, store.load(request.key), request.version, request.refs_ok)
+            computed[request.key] = _validate_located(store, request)
             advance()
     for request, digest in todo:
         issues = computed[request.key]
@@ -108,9 +109,14 @@ def _init_worker(roots: list[Path], limits: Limits, allow_remote: bool) -> None:
 
 
 def _validate_in_worker(request: Request) -> list[ValidationIssue]:
-    store = _WORKER_STORE
-    assert store is not None, "worker not initialised"
-    return validate(store, request.key, store.load(request.key), request.version, request.refs_ok)
+    assert _WORKER_STORE is not None, "worker not initialised"
+    return _validate_located(_WORKER_STORE, request)
+
+
+def _validate_located(store: DocumentStore, request: Request) -> list[ValidationIssue]:
+    """Issues with their file/line already found: where the texts are, in parallel, and cached."""
+    issues = validate(store, request.key, store.load(request.key), request.version, request.refs_ok)
+    return [replace(i, location=store.locate(request.key, i.pointer)) for i in issues]
 
 
 # -- cache ------------------------------------------------------------------------------------------
@@ -126,7 +132,9 @@ def _digest(store: DocumentStore, request: Request) -> str:
     from openapi_spec_validator.schemas import get_validator_backend
 
     digest = hashlib.sha256()
-    for part in (__version__, validator, get_validator_backend(), request.version, str(request.refs_ok), request.key):
+    # The working folder too: cached locations hold file names as shown, relative to it.
+    for part in (__version__, validator, get_validator_backend(), request.version, str(request.refs_ok),
+                 request.key, os.getcwd()):
         digest.update(part.encode("utf-8") + b"\0")
     for key in request.files:
         try:
@@ -143,7 +151,9 @@ def _cache_file(cache_dir: Path, digest: str) -> Path:
 def _read_cache(cache_dir: Path, digest: str) -> list[ValidationIssue] | None:
     try:
         data = json.loads(_cache_file(cache_dir, digest).read_text(encoding="utf-8"))
-        return [ValidationIssue(item["pointer"], item["message"]) for item in data]
+        return [ValidationIssue(item["pointer"], item["message"],
+                                Location(item["file"], item["at"], item["line"], item["column"]))
+                for item in data]
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing or damaged: validate again
 
@@ -153,7 +163,10 @@ def _write_cache(cache_dir: Path, digest: str, issues: list[ValidationIssue]) ->
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([{"pointer": i.pointer, "message": i.message} for i in issues]), encoding="utf-8")
+        tmp.write_text(json.dumps([
+            {"pointer": i.pointer, "message": i.message, "file": i.location.file, "at": i.location.pointer,
+             "line": i.location.line, "column": i.location.column}
+            for i in issues]), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home must not fail the audit
