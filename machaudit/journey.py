@@ -343,7 +343,8 @@ def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = No
                         touchpoint.name, api.ref, spec.display, op.label, op.operation_id, op.pointer,
                         found[0], found[1]))
     for name in matches:
-        matches[name].sort(key=lambda m: (-m.confidence, m.api, m.operation))
+        # Best evidence first: most confident, then a read (GET) over a write, then by name.
+        matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api, m.operation))
 
     customer = sorted(c.ref for c in stack.channels if c.type != PHONE_TYPE)
     phone = sorted(c.ref for c in stack.channels if c.type == PHONE_TYPE)
@@ -391,6 +392,10 @@ def _reachable(graph: nx.DiGraph, channel: str) -> dict[str, list[str]]:
     return nx.single_source_shortest_path(graph, channel)
 
 
+def _rank(match: Match, path) -> tuple:
+    return match.confidence, -len(path), match.operation.startswith("GET ")
+
+
 def _first_reached(graph: nx.DiGraph, channel: str, paths: Mapping[str, list[str]],
                    matches: Iterable[Match]) -> tuple[Match, tuple[str, ...]] | None:
     """The best-matching operation whose API the channel reaches, and the path to it."""
@@ -400,6 +405,6 @@ def _first_reached(graph: nx.DiGraph, channel: str, paths: Mapping[str, list[str
         if path is None:
             continue
         candidate = (match, tuple(path))
-        if best is None or (match.confidence, -len(path)) > (best[0].confidence, -len(best[1])):
+        if best is None or _rank(match, path) > _rank(best[0], best[1]):
             best = candidate
     return best
