@@ -204,7 +204,7 @@ def _emit(report, outputs, config, color, quiet, write_baseline):
 
 _common_options = [
     click.option("-f", "--format", "formats", multiple=True, metavar="NAME[:FILE]",
-                 help="Report format, repeatable: terminal, json. NAME:FILE writes to a file."),
+                 help="Report format, repeatable: terminal, json, sarif, junit, github, markdown, html. NAME:FILE writes to a file."),
     click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), default=None,
                  help="Exit 1 when a new finding is at or above this severity [default: high]."),
     click.option("--select", multiple=True, metavar="IDS", help="Only these checks: ids, names or families (comma-separated)."),
