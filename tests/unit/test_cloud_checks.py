@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import json
 
+from tests.catalog_builders import component
 from tests.conftest import run_cli
-
-
-def component(name, annotations=None, **spec):
-    lines = ["---", "apiVersion: backstage.io/v1alpha1", "kind: Component", "metadata:", f"  name: {name}"]
-    if annotations:
-        lines.append("  annotations:")
-        lines += [f"    machaudit.io/{key}: {json.dumps(value)}" for key, value in annotations.items()]
-    fields = {"type": "service", "lifecycle": "production", "owner": "group:team", **spec}
-    lines.append("spec: {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}")
-    return "\n".join(lines) + "\n"
 
 
 def api(name, definition=None):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 
 from machaudit.sources import LoadOptions, load_stack
 from machaudit_checks.data._location import data_locations, placement
+from tests.catalog_builders import component
 from tests.conftest import run_cli
 
 
@@ -24,16 +24,6 @@ def gaps(folder, check_id):
     report = run.report
     assert not [f for f in report["findings"] if f["check"] == check_id], report["findings"]
     return {g["subject"]: g["message"] for g in report["evidence_gaps"] if g["check"] == check_id}
-
-
-def component(name, annotations=None, **spec):
-    lines = ["---", "apiVersion: backstage.io/v1alpha1", "kind: Component", "metadata:", f"  name: {name}"]
-    if annotations:
-        lines.append("  annotations:")
-        lines += [f"    machaudit.io/{key}: {json.dumps(value)}" for key, value in annotations.items()]
-    fields = {"type": "service", "lifecycle": "production", "owner": "group:team", **spec}
-    lines.append("spec: {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}")
-    return "\n".join(lines) + "\n"
 
 
 def api(name, definition=None):
