@@ -3,7 +3,7 @@
 
 Both use the validator backend openapi-spec-validator picks (jsonschema-rs, a dependency). Forcing
 the pure-Python backend is not comparable: its meta-schema checks reject regex syntax Rust and
-ECMA-262 accept (`\p{L}`), so which patterns are "not a regex" differs by design, not by speed-ups.
+ECMA-262 accept (`\\p{L}`), so which patterns are "not a regex" differs by design, not by speed-ups.
 """
 
 import json
