@@ -234,7 +234,7 @@ def test_corpus_sockshop_reports_the_broken_legacy_spec():
     # YAML reader happens to accept it, but a JSON file is read as JSON: SPC002 at the parser's line.
     # The other 11 files are VALID and parse.
     run, _ = corpus_audit("sockshop")
-    broken = CORPUS / "sockshop" / "legacy-2016" / "user.json"
+    broken = (CORPUS / "sockshop" / "legacy-2016" / "user.json").resolve()
     with pytest.raises(json.JSONDecodeError) as error:
         json.loads(broken.read_text(encoding="utf-8"))
     found = [f for f in run.findings("SPC002") if f["location"] and Path(f["location"]["file"]).resolve() == broken]
