@@ -84,6 +84,13 @@ def write_atomically(path: str, content: str | bytes) -> None:
     if not target.parent.exists():
         raise UserError(f"cannot write {path}: folder {target.parent} does not exist")
     data = content.encode("utf-8") if isinstance(content, str) else content
+    if target.exists() and not target.is_file():  # /dev/null, a pipe: write through, never replace it
+        try:
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

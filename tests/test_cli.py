@@ -136,3 +136,21 @@ def test_previous_versions_feed_the_breaking_change_check(tmp_path):
     # Without --previous it is an evidence gap, never a pass.
     gap = run_cli("audit", str(tmp_path / "pr"), "--select", "API009", "-f", "json").report
     assert gap["findings"] == [] and gap["evidence_gaps"][0]["check"] == "API009"
+
+
+def test_a_report_to_a_pipe_writes_through_and_never_replaces_it(tmp_path):
+    """`-f json:/dev/null` must not turn the device into a file; a named pipe shows the same."""
+    import os
+    import stat
+    import threading
+
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    run = run_cli("audit", str(CYCLE), "--select", "ORC001", "-f", f"json:{pipe}", "--fail-on", "never")
+    reader.join(timeout=30)
+    assert run.exit_code == 0, run.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert json.loads(received[0])["findings"][0]["check"] == "ORC001"
