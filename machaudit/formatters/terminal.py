@@ -52,8 +52,13 @@ def render(report: AuditReport, color: bool) -> str:
     if gaps:
         console.print()
         console.print(f"[bold]Evidence gaps[/bold] ({len(gaps)}): the inputs do not say; not counted as passes")
+        by_check: dict[str, list] = {}
         for gap in gaps:
-            console.print(f"  [magenta]unknown [/] {escape(gap.check_id)} {escape(gap.subject)}: {escape(gap.message)}")
+            by_check.setdefault(gap.check_id, []).append(gap)
+        for check_id, items in by_check.items():  # one line per check: the same question, many subjects
+            more = f" (and {len(items) - 1} more subjects)" if len(items) > 1 else ""
+            console.print(f"  [magenta]unknown [/] {escape(check_id)} {escape(items[0].subject)}: "
+                          f"{escape(items[0].message)}{more}")
     problems = [s for s in report.suppressions if s.problem or not s.used]
     if report.suppressed or problems:
         console.print()
@@ -110,7 +115,7 @@ def _scores(console: Console, scores) -> None:
     overall = scores["overall"]
     console.print(f"[bold]MACH readiness: {escape(level_label(overall))}[/bold]"
                   + (f" (weakest: {', '.join(overall['weakest_areas'])})" if overall["weakest_areas"] else "")
-                  + (f"; {overall['evidence_gaps']} evidence gaps" if overall["evidence_gaps"] else ""))
+                  + (f"; {overall['evidence_gaps']} checks with evidence gaps" if overall["evidence_gaps"] else ""))
     for area, entry in scores["areas"].items():
         points = "  -" if entry["points"] is None else f"{entry['points']:>3}"
         console.print(f"  {area:<14} {points} points  {escape(level_label(entry))}")
