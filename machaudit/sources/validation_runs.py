@@ -9,6 +9,7 @@ in-process, one spec after another (tests/test_fast_path.py compares them on the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -121,8 +122,9 @@ def _validate_located(store: DocumentStore, request: Request) -> list[Validation
 
 # -- cache ------------------------------------------------------------------------------------------
 
-def _digest(store: DocumentStore, request: Request) -> str:
-    """Hash of what decides the result: tool versions, the spec's key and every file it reads."""
+@functools.cache
+def _tool_identity() -> tuple[str, ...]:
+    """Versions that decide validation results; looked up once per run, not once per spec."""
     try:
         from importlib.metadata import version
 
@@ -131,10 +133,14 @@ def _digest(store: DocumentStore, request: Request) -> str:
         validator = "?"
     from openapi_spec_validator.schemas import get_validator_backend
 
+    return __version__, validator, get_validator_backend()
+
+
+def _digest(store: DocumentStore, request: Request) -> str:
+    """Hash of what decides the result: tool versions, the spec's key and every file it reads."""
     digest = hashlib.sha256()
     # The working folder too: cached locations hold file names as shown, relative to it.
-    for part in (__version__, validator, get_validator_backend(), request.version, str(request.refs_ok),
-                 request.key, os.getcwd()):
+    for part in (*_tool_identity(), request.version, str(request.refs_ok), request.key, os.getcwd()):
         digest.update(part.encode("utf-8") + b"\0")
     for key in request.files:
         try:
