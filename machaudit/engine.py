@@ -184,10 +184,11 @@ def run_checks(
 
 def _apply_suppressions(results: list[Result], suppressions: tuple[Suppression, ...], checks) -> tuple[list[Result], list[SuppressionUse]]:
     names = {c.name: c.id for c in checks}
+    ids = set(names.values())
     uses: list[SuppressionUse] = []
     active: list[tuple[Suppression, str, list[int]]] = []
     for s in suppressions:
-        check_id = s.check.upper() if s.check.upper() in {c.id for c in checks} else names.get(s.check.lower(), "")
+        check_id = s.check.upper() if s.check.upper() in ids else names.get(s.check.lower(), "")
         if not s.check:
             uses.append(SuppressionUse(s.check, s.reason, s.location, problem="names no check id"))
         elif not s.reason:
