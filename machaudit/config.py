@@ -72,7 +72,7 @@ _ENV = {
     "CATALOG": "catalog",
     "ALLOW_REMOTE": "allow-remote",
 }
-_ENV_OTHER = {"CONFIG", "DEBUG", "CACHE_DIR"}  # read elsewhere
+_ENV_OTHER = {"CONFIG", "DEBUG", "CACHE_DIR", "VALIDATOR_SPEEDUPS"}  # read elsewhere
 
 
 def find_config(start: Path) -> Path | None:
