@@ -287,12 +287,31 @@ def journey_for(stack: Stack) -> Journey:
 
 # -- matching -------------------------------------------------------------------------------------
 
-def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation) -> tuple[float, str] | None:
+@dataclass(frozen=True)
+class _OperationWords:
+    """What matching reads of one operation, computed once for all touchpoints."""
+
+    names: frozenset[str]  # "api method path" and "api:operationId", lower-cased
+    text: str  # path, operationId, summary, tags and the start of the description
+    wording: str  # the operationId split into words (getOrderStatus -> get Order Status) and the summary
+
+
+def _words_of(api_name: str, op: Operation) -> _OperationWords:
+    # Tags are left out of the wording: a tag such as "Katalog" sits on every operation of an API.
+    return _OperationWords(
+        names=frozenset({f"{api_name} {op.method} {op.path}".lower(), f"{api_name}:{op.operation_id}".lower()}),
+        text=text_of(op) + " " + op.description.lower()[:200],
+        wording=re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", op.operation_id).replace("_", " ") + " " + op.summary,
+    )
+
+
+def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
+                    words: _OperationWords | None = None) -> tuple[float, str] | None:
     """(confidence, reason) when the operation serves the touchpoint, or None."""
-    names = {f"{api_name} {op.method} {op.path}".lower(), f"{api_name}:{op.operation_id}".lower()}
-    if any(n.lower() in names for n in touchpoint.excluded):
+    words = words or _words_of(api_name, op)
+    if any(n.lower() in words.names for n in touchpoint.excluded):
         return None
-    if any(n.lower() in names for n in touchpoint.operations):
+    if any(n.lower() in words.names for n in touchpoint.operations):
         return 1.0, "named in the journey document"
     declared = op.extensions.get(TOUCHPOINT_EXTENSION)
     if declared is not None:
@@ -300,23 +319,19 @@ def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation) -> tup
         if touchpoint.name in declared_names or set(touchpoint.aliases) & set(declared_names):
             return 1.0, f"{TOUCHPOINT_EXTENSION}: {touchpoint.name}"
         return None  # an explicit mapping to other touchpoints (or "none") rules auto-matching out
-    found = _auto_match(touchpoint.matcher, op)
+    found = _auto_match(touchpoint.matcher, op, words)
     if found and op.deprecated:  # still works today; JRN003 judges the unstable path
         return round(found[0] - 0.1, 2), found[1] + " (operation deprecated)"
     return found
 
 
-def _auto_match(matcher: Matcher, op: Operation) -> tuple[float, str] | None:
+def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | None:
     if matcher.methods and op.method not in matcher.methods:
         return None
-    text = text_of(op) + " " + op.description.lower()[:200]
-    if any(p.search(text) for p in matcher.exclude):
+    if any(p.search(words.text) for p in matcher.exclude):
         return None
     path_hit = next((p.pattern for p in matcher.paths if p.search(op.path)), None)
-    # Wording: the operationId split into words (getOrderStatus -> get order status) and the summary.
-    # Tags are left out: a tag such as "Katalog" sits on every operation of an API.
-    wording = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", op.operation_id).replace("_", " ") + " " + op.summary
-    keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(wording)] if m), None)
+    keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(words.wording)] if m), None)
     if path_hit and keyword_hit:
         return 0.9, f"path {op.path} and wording {keyword_hit!r} match"
     if path_hit:
@@ -330,14 +345,16 @@ def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = No
                       min_confidence: float = MIN_CONFIDENCE) -> JourneyMap:
     journey = journey or default_journey()
     # Operations by API entity (inferred APIs included: their operations exist, reachable by no one).
-    matches: dict[str, list[Match]] = {t.name: [] for t in journey.touchpoints}
+    touchpoints = journey.touchpoints
+    matches: dict[str, list[Match]] = {t.name: [] for t in touchpoints}
     for api in stack.apis:
         spec = stack.spec_of(api)
         if spec is None:
             continue
         for op in spec.operations:
-            for touchpoint in journey.touchpoints:
-                found = match_operation(touchpoint, api.name, op)
+            words = _words_of(api.name, op)
+            for touchpoint in touchpoints:
+                found = match_operation(touchpoint, api.name, op, words)
                 if found and found[0] >= min_confidence:
                     matches[touchpoint.name].append(Match(
                         touchpoint.name, api.ref, spec.display, op.label, op.operation_id, op.pointer,

@@ -8,6 +8,7 @@ SPC checks, not the loader, decide what becomes a finding.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from machaudit.findings import Location
@@ -202,8 +203,24 @@ class Stack:
     # machaudit.io documents found in the catalog or given with --journey: (document, location)
     journey_documents: tuple[tuple[Mapping[str, Any], Location], ...] = ()
 
+    @cached_property
+    def _by_kind(self) -> dict[str, list[Entity]]:
+        # Checks ask for kinds and providers thousands of times on large portfolios: index once.
+        index: dict[str, list[Entity]] = {}
+        for entity in self.entities.values():
+            index.setdefault(entity.kind, []).append(entity)
+        return index
+
+    @cached_property
+    def _providers(self) -> dict[str, list[Entity]]:
+        index: dict[str, list[Entity]] = {}
+        for component in self.components:
+            for api_ref in dict.fromkeys(component.provides_apis):
+                index.setdefault(api_ref, []).append(component)
+        return index
+
     def of_kind(self, kind: str) -> list[Entity]:
-        return [e for e in self.entities.values() if e.kind == kind]
+        return list(self._by_kind.get(kind, ()))
 
     @property
     def components(self) -> list[Entity]:
@@ -222,4 +239,4 @@ class Stack:
         return self.specs.get(api.spec_file) if api.spec_file and api.type in OPENAPI_TYPES else None
 
     def providers_of(self, api_ref: str) -> list[Entity]:
-        return [c for c in self.components if api_ref in c.provides_apis]
+        return list(self._providers.get(api_ref, ()))

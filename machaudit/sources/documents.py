@@ -245,23 +245,30 @@ class LineIndex:
 
     def __init__(self, text: str, name: str, multi: bool = False):
         self._text = text
-        self._json = is_json_name(name)
+        self._json = _JsonOffsets(text) if is_json_name(name) else None
         self._multi = multi  # a YAML stream: pointers start with the document index, "/0/spec/owner"
         self._positions: dict[str, tuple[int, int]] | None = None
+        self._line_starts: list[int] | None = None
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """Position of the pointer, or of its deepest existing ancestor."""
-        if self._positions is None:
-            if self._json:
-                self._positions = _json_positions(self._text)
-            else:
-                self._positions = _yaml_positions(self._text, self._multi)
         parts = split_pointer(pointer)
+        if self._json is not None:
+            offset = self._json.offset(parts)
+            return None if offset is None else self._line_column(offset)
+        if self._positions is None:
+            self._positions = _yaml_positions(self._text, self._multi)
         while True:
             found = self._positions.get(_join(parts))
             if found is not None or not parts:
                 return found
             parts = parts[:-1]
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0, *itertools.accumulate(len(line) + 1 for line in self._text.split("\n"))]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
 
 
 def _join(parts: list[str]) -> str:
@@ -297,55 +304,66 @@ def _yaml_positions(text: str, multi: bool) -> dict[str, tuple[int, int]]:
     return positions
 
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _json_positions(text: str) -> dict[str, tuple[int, int]]:
-    """One pass over JSON tokens recording where each key or array item starts."""
-    positions: dict[str, tuple[int, int]] = {}
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+class _JsonOffsets:
+    """Where each key or array item of a JSON text starts, found along the pointer asked for.
 
-    def where(offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(line_starts, offset)
-        return line, offset - line_starts[line - 1] + 1
+    Only the containers on a pointer's way are indexed, once each: sibling values are skipped by
+    the C JSON scanner (`raw_decode`), so a finding deep in a large spec costs a few scans at C
+    speed instead of a Python pass over every token. The text parsed as JSON before we get here."""
 
-    # Each frame: [path, is_object, next_index, pending_key]
-    frames: list[list[Any]] = []
-    expecting_key = False
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        if token in ",:":
-            if token == "," and frames and frames[-1][1]:
-                expecting_key = True
-            continue
-        if token in "}]":
-            if frames:
-                frames.pop()
-            expecting_key = False
-            continue
-        # A value (or a key) starts here.
-        if frames and frames[-1][1] and expecting_key:
+    def __init__(self, text: str):
+        self._text = text
+        self._decoder = json.JSONDecoder()
+        self._children: dict[int, dict[str, tuple[int, int]]] = {}  # container offset -> child -> (start, value)
+
+    def offset(self, parts: list[str]) -> int | None:
+        root = _JSON_SPACE.match(self._text, 0).end()
+        if root >= len(self._text):
+            return None
+        found, value = root, root
+        for part in parts:
+            child = self._container(value).get(part)
+            if child is None:
+                break  # the deepest existing ancestor
+            found, value = child
+        return found
+
+    def _container(self, start: int) -> dict[str, tuple[int, int]]:
+        if start not in self._children:
             try:
-                key = json.loads(token)
-            except ValueError:
-                key = token.strip('"')
-            frames[-1][3] = key
-            path = frames[-1][0] + "/" + str(key)
-            positions.setdefault(path, where(match.start()))
-            expecting_key = False
-            continue
-        if frames and not frames[-1][1]:
-            path = f"{frames[-1][0]}/{frames[-1][2]}"
-            frames[-1][2] += 1
-            positions.setdefault(path, where(match.start()))
-        elif frames:
-            path = frames[-1][0] + "/" + str(frames[-1][3])
-        else:
-            path = ""
-            positions.setdefault(path, where(match.start()))
-        if token == "{":
-            frames.append([path, True, 0, None])
-            expecting_key = True
-        elif token == "[":
-            frames.append([path, False, 0, None])
-    return positions
+                self._children[start] = self._index(start)
+            except (ValueError, IndexError):  # not JSON after all: nothing below is located
+                self._children[start] = {}
+        return self._children[start]
+
+    def _index(self, start: int) -> dict[str, tuple[int, int]]:
+        text, space, decode = self._text, _JSON_SPACE, self._decoder.raw_decode
+        opener = text[start]
+        if opener not in "{[":
+            return {}
+        closer = "}" if opener == "{" else "]"
+        children: dict[str, tuple[int, int]] = {}
+        at = space.match(text, start + 1).end()
+        index = 0
+        while text[at] != closer:
+            if opener == "{":
+                key, after = decode(text, at)
+                colon = space.match(text, after).end()
+                if text[colon] != ":":
+                    raise ValueError("':' expected")
+                value = space.match(text, colon + 1).end()
+                children.setdefault(str(key), (at, value))  # a duplicate key: the first one's line
+            else:
+                value = at
+                children[str(index)] = (at, value)
+                index += 1
+            _, end = decode(text, value)
+            at = space.match(text, end).end()
+            if text[at] == ",":
+                at = space.match(text, at + 1).end()
+            elif text[at] != closer:
+                raise ValueError("',' expected")
+        return children
