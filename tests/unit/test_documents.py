@@ -123,3 +123,22 @@ def test_two_step_schema_phase_gives_the_python_validators_errors():
     assert list(both.iter_errors(valid)) == [] == list(python_only.iter_errors(valid))
     messages = [e.message for e in both.iter_errors(invalid)]
     assert messages and messages == [e.message for e in python_only.iter_errors(invalid)]
+
+
+def test_a_duplicate_key_is_located_where_its_parsed_value_is():
+    # Parsers keep the last value of a duplicate key; its line is the one that explains a finding.
+    yaml_text = "produces:\n  - a\ninfo: {}\nproduces:\n  - b\n"
+    assert parse_document(yaml_text, "x.yaml")["produces"] == ["b"]
+    assert LineIndex(yaml_text, "x.yaml").position("/produces/0") == (5, 5)
+    json_text = '{"produces": ["a"],\n "info": {},\n "produces": ["b"]}'
+    assert parse_document(json_text, "x.json")["produces"] == ["b"]
+    assert LineIndex(json_text, "x.json").position("/produces/0") == (3, 15)
+
+
+def test_yaml_aliases_are_located_at_their_anchor_and_use():
+    text = "base: &b\n  type: string\nuse: *b\nlist:\n  - *b\n"
+    index = LineIndex(text, "x.yaml")
+    assert index.position("/base/type") == (2, 3)
+    assert index.position("/use") == (3, 1)
+    assert index.position("/use/type") == (3, 1)  # inside an alias: the alias itself
+    assert index.position("/list/0") == (5, 5)
