@@ -124,7 +124,7 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     from machaudit.journey import build_journey_map, journey_for
     from machaudit.progress import progress_for
     from machaudit.registry import load_checks, select as select_checks, validate_selectors
-    from machaudit.sources import LoadOptions, load_stack
+    from machaudit.sources import LoadOptions, start_loading
 
     checks = load_checks()
     flags = {
@@ -147,23 +147,28 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
                           read_catalog=read_catalog, limits=config.limits, journey_file=journey_file,
                           previous=list(previous), jobs=jobs or os.cpu_count() or 1, cache=cache)
     progress = progress_for(quiet)
+    loaded = None
     try:
-        stack, store = load_stack(list(paths) or ["."], options, progress)
-        graphs = build_graphs(stack)
-        journey_map = build_journey_map(stack, graphs, journey_for(stack)) if read_catalog else None
-        report = _run(stack, store, graphs, chosen, config, known, journey_map, progress)
+        # Validation goes on in worker processes while the graph, the journey and the checks are built.
+        loaded = start_loading(list(paths) or ["."], options, progress)
+        graphs = build_graphs(loaded.stack)
+        journey_map = build_journey_map(loaded.stack, graphs, journey_for(loaded.stack)) if read_catalog else None
+        report = _run(loaded, graphs, chosen, config, known, journey_map, progress)
     finally:
+        if loaded is not None:
+            loaded.close()
         progress.close()
     _emit(report, outputs, config, color, quiet, write_baseline)
 
 
-def _run(stack, store, graphs, chosen, config, known, journey_map, progress):
+def _run(loaded, graphs, chosen, config, known, journey_map, progress):
     from machaudit.engine import run_checks
 
     return run_checks(
-        stack, graphs, chosen,
+        loaded.stack, graphs, chosen,
+        validated=lambda: loaded.validated(progress),
         options={cid: c.options for cid, c in config.checks.items()},
-        locate=store.locate_location,
+        locate=loaded.store.locate_location,
         policy=config.policy,
         severities={cid: c.severity for cid, c in config.checks.items() if c.severity is not None},
         baseline=known,

@@ -135,16 +135,26 @@ def run_checks(
     baseline: frozenset[str] | None = None,
     journey=None,
     progress=None,
+    validated: Callable[[], Stack] | None = None,
 ) -> AuditReport:
-    """Run checks; then severity overrides, suppressions (from the stack) and the baseline."""
+    """Run checks; then severity overrides, suppressions (from the stack) and the baseline.
+
+    With `validated`, `stack` has no validator issues yet: the checks that need them run last, on
+    the stack `validated()` returns once validation has finished (the report describes that one).
+    """
     started = time.perf_counter()
     checks = tuple(checks)
     results: list[Result] = []
     errors: list[CheckError] = []
     sections: dict[str, Any] = {}
+    waiting = [info for info in checks if info.needs_validation] if validated is not None else []
     if progress is not None:
-        progress.stage("checks", len(checks))
-    for info in checks:
+        progress.stage("checks", len(checks) - len(waiting))
+    for info in [c for c in checks if c not in waiting] + waiting:
+        if waiting and info is waiting[0]:
+            stack = validated()
+            if progress is not None:
+                progress.stage("checks", len(waiting))
         if progress is not None:
             progress.advance()
         context = CheckContext(info, stack, graphs, (options or {}).get(info.id, {}), policy, journey)
@@ -161,6 +171,8 @@ def run_checks(
             if override is not None and result.state is State.FAIL:
                 result = replace(result, severity=override)
             results.append(result)
+    if validated is not None and not waiting:
+        stack = validated()  # the report's spec summary says which specs are valid
     results, uses = _apply_suppressions(results, stack.suppressions, checks)
     if baseline is not None:
         results = [replace(r, known=True) if r.state is State.FAIL and r.fingerprint in baseline else r

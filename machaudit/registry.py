@@ -40,6 +40,9 @@ class CheckInfo:
     doc: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)  # option name -> default
     origin: str = "machaudit"  # distribution that ships the check
+    # Reads the validator's issues (problems of kind "invalid"): runs once validation has finished,
+    # after the other checks, which run while the validator processes are still at work.
+    needs_validation: bool = False
 
     @property
     def prefix(self) -> str:
@@ -64,8 +67,11 @@ class CheckInfo:
         return f"https://machaudit.dev/rules/{self.id}"
 
 
-def check(id: str, name: str, severity: str, options: Mapping[str, Any] | None = None):
-    """Declare a check. The function takes a `CheckContext` and yields results through it."""
+def check(id: str, name: str, severity: str, options: Mapping[str, Any] | None = None,
+          needs_validation: bool = False):
+    """Declare a check. The function takes a `CheckContext` and yields results through it.
+    A check that reads the validator's issues (`SpecProblem.kind == "invalid"`) says so with
+    `needs_validation=True`; the others see specs before validation has finished."""
 
     def decorate(func):
         func.__machaudit_check__ = CheckInfo(
@@ -75,6 +81,7 @@ def check(id: str, name: str, severity: str, options: Mapping[str, Any] | None =
             run=func,
             doc=inspect.cleandoc(func.__doc__ or ""),
             options=dict(options or {}),
+            needs_validation=needs_validation,
         )
         return func
 

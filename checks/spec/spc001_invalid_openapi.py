@@ -5,7 +5,7 @@ from machaudit.registry import check
 _DUPLICATE_ID = re.compile(r"Operation ID '.*' for '.*' in '.*' is not unique")
 
 
-@check("SPC001", "invalid-openapi", severity="high")
+@check("SPC001", "invalid-openapi", severity="high", needs_validation=True)
 def invalid_openapi(ctx):
     """What: the spec breaks the OpenAPI/Swagger schema or its rules (openapi-spec-validator).
 

@@ -12,7 +12,7 @@ from machaudit.model import OPENAPI_TYPES, Entity, Spec, Stack
 from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
 from machaudit.sources.openapi import read_spec, validatable, with_validation
-from machaudit.sources.validation_runs import Request, default_cache_dir, validate_all
+from machaudit.sources.validation_runs import ValidationRun, default_cache_dir
 from machaudit.sources.store import DocumentStore, is_url
 from machaudit.sources.suppressions import entity_suppressions, spec_suppressions
 
@@ -86,8 +86,41 @@ def _add_path(inputs: Inputs, path: Path, explicit: bool) -> None:
         (inputs.specs if explicit else inputs.scanned).append(DocumentStore.key_for(path))
 
 
+@dataclass
+class Loaded:
+    """A stack read from the inputs, whose validation may still be running in worker processes:
+    everything but SPC001 can use `stack` at once; `validated()` waits for the validator's issues."""
+
+    stack: Stack
+    store: DocumentStore
+    run: ValidationRun | None = None
+
+    def validated(self, progress=None) -> Stack:
+        if self.run is not None:
+            issues = self.run.results(progress)
+            self.run = None
+            self.stack = replace(self.stack, specs={k: with_validation(self.store, s, issues[k]) if k in issues else s
+                                                    for k, s in self.stack.specs.items()})
+        return self.stack
+
+    def close(self) -> None:
+        """Stop validation that is no longer wanted (an audit that ended early)."""
+        if self.run is not None:
+            self.run.close()
+            self.run = None
+
+
 def load_stack(paths: list[str], options: LoadOptions | None = None, progress=None) -> tuple[Stack, DocumentStore]:
-    """Read every input into a Stack. Raises InputError only for inputs that do not exist."""
+    """Read and validate every input into a Stack. Raises InputError only for inputs that do not exist."""
+    loaded = start_loading(paths, options, progress)
+    try:
+        return loaded.validated(progress), loaded.store
+    finally:
+        loaded.close()
+
+
+def start_loading(paths: list[str], options: LoadOptions | None = None, progress=None) -> Loaded:
+    """Read every input; validation starts in worker processes and goes on beside the caller."""
     from machaudit.progress import NullProgress
 
     progress = progress or NullProgress()
@@ -126,6 +159,20 @@ def load_stack(paths: list[str], options: LoadOptions | None = None, progress=No
                 where = f" (line {exc.line})" if exc.line else ""
                 catalog.entities[ref] = replace(entity, definition_problem=f"{store.display(entity.spec_file)}: {exc.message}{where}")
     all_keys = list(dict.fromkeys(spec_keys + declared))
+    run = None
+    if options.validate:
+        run = ValidationRun(store, options.jobs, default_cache_dir() if options.cache else None)
+        run.start(all_keys)
+    try:
+        return Loaded(_read_stack(store, inputs, options, catalog, declared, all_keys, run, progress), store, run)
+    except BaseException:
+        if run is not None:
+            run.close()
+        raise
+
+
+def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, catalog, declared: list[str],
+                all_keys: list[str], run: ValidationRun | None, progress) -> Stack:
     specs: dict[str, Spec] = {}
     progress.stage("parsing", len(all_keys))
     for key in all_keys:
@@ -133,14 +180,9 @@ def load_stack(paths: list[str], options: LoadOptions | None = None, progress=No
         spec = read_spec(store, key)
         if spec.parsed or key in declared or key in inputs.specs or not _parses(store, key):
             specs[key] = spec
+            if run is not None and validatable(spec):
+                run.add(spec)
         # A scanned file that parses but only looked like a root ("openapi:" in a fragment) is dropped.
-    if options.validate:
-        requests = [Request(s.key, s.version, not any(p.kind == "unresolved-ref" for p in s.problems), s.files)
-                    for s in specs.values() if validatable(s)]
-        cache_dir = default_cache_dir() if options.cache else None
-        progress.stage("validating", len(requests))
-        issues = validate_all(store, requests, options.jobs, cache_dir, progress.advance)
-        specs = {k: with_validation(store, s, issues[k]) if k in issues else s for k, s in specs.items()}
 
     entities = dict(catalog.entities)
     undeclared: tuple[str, ...] = ()
@@ -165,7 +207,7 @@ def load_stack(paths: list[str], options: LoadOptions | None = None, progress=No
 
     previous = _read_previous(store, options.previous, specs, inputs.roots) if options.previous else {}
 
-    stack = Stack(
+    return Stack(
         previous=previous,
         journey_documents=tuple(journey_documents),
         suppressions=tuple(suppressions),
@@ -177,7 +219,6 @@ def load_stack(paths: list[str], options: LoadOptions | None = None, progress=No
         undeclared_specs=undeclared,
         other_refs=frozenset(catalog.other_refs),
     )
-    return stack, store
 
 
 def _read_previous(store: DocumentStore, paths: list[str], specs: dict[str, Spec], roots: list[Path]) -> dict[str, Spec]:

@@ -1,10 +1,14 @@
-"""Running openapi-spec-validator over many specs: in parallel, and cached by content.
+"""Running openapi-spec-validator over many specs: in parallel, beside the rest of the audit, and
+cached by content.
 
-Validation is most of an audit's time. Each spec is validated in a worker process that reads its
-files itself (parsing is cheap next to validating); only the issues (pointer, message) come back.
-Results are cached by a hash of every file the spec reads plus the validator's version, so a CI
-run that changes one spec of 200 validates one. Either way the issues are the same as validating
-in-process, one spec after another (tests/test_fast_path.py compares them on the bench corpus).
+Validation is most of an audit's CPU time. With more than one core, every spec goes to a worker
+process as soon as the run knows its files, before the audit itself parses anything: each worker
+reads, checks and validates its spec on its own, and only the issues (pointer, message, location)
+come back. The audit meanwhile parses the specs and runs every check but SPC001, which waits for
+the results (`ValidationRun.results`). Results are cached by a hash of every file the spec reads
+plus the validator's version, so a CI run that changes one spec of 200 validates one. Either way
+the issues are the same as validating in-process, one spec after another (tests/test_fast_path.py
+compares them on the bench corpus).
 """
 
 from __future__ import annotations
@@ -13,19 +17,21 @@ import functools
 import hashlib
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
 from machaudit import __version__
 from machaudit.findings import Location
+from machaudit.model import Spec
 from machaudit.sources.documents import DocumentError, Limits
-from machaudit.sources.store import DocumentStore
+from machaudit.sources.store import DocumentStore, is_url
 from machaudit.sources.validate import ValidationIssue, validate
 
-# Below this many specs a process pool costs more than it saves.
+# Below this many specs (and this much text) worker processes cost more than they save.
 MIN_SPECS_FOR_POOL = 4
+MIN_BYTES_FOR_POOL = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,10 @@ class Request:
     files: tuple[str, ...]
 
 
+def request_for(spec: Spec) -> Request:
+    return Request(spec.key, spec.version, not any(p.kind == "unresolved-ref" for p in spec.problems), spec.files)
+
+
 def default_cache_dir() -> Path:
     configured = os.environ.get("MACHAUDIT_CACHE_DIR")
     if configured:
@@ -44,41 +54,82 @@ def default_cache_dir() -> Path:
     return Path(base) / "machaudit"
 
 
-def validate_all(store: DocumentStore, requests: list[Request], jobs: int = 1,
-                 cache_dir: Path | None = None, advance=lambda count=1: None) -> dict[str, list[ValidationIssue]]:
-    results: dict[str, list[ValidationIssue]] = {}
-    todo: list[tuple[Request, str]] = []
-    for request in requests:
-        digest = _digest(store, request)
-        cached = _read_cache(cache_dir, digest) if cache_dir and digest else None
-        if cached is not None:
-            results[request.key] = cached
-            advance()
-        else:
-            todo.append((request, digest))
-    if jobs > 1 and len(todo) >= MIN_SPECS_FOR_POOL:
+class ValidationRun:
+    """Validation of the specs of one audit. `start` hands candidate specs to workers before they
+    are parsed here; `add` is called with each spec once parsed (cache lookup, or the in-process
+    fallback); `results` waits for what is still running."""
+
+    def __init__(self, store: DocumentStore, jobs: int = 1, cache_dir: Path | None = None):
+        self.store = store
+        self.jobs = jobs
+        self.cache_dir = cache_dir
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[str, Future] = {}
+        self._wanted: dict[str, tuple[Request, str]] = {}  # key -> (request, cache digest)
+        self._results: dict[str, list[ValidationIssue]] = {}
+
+    def start(self, keys: list[str]) -> None:
+        """Start workers on the candidate specs (all cores busy while the audit parses and checks).
+        Specs fetched from URLs are validated here, after parsing: a worker would fetch them again."""
+        keys = [key for key in keys if not is_url(key)]
+        sizes = {key: _size(self.store, key) for key in keys}
+        if self.jobs <= 1 or not keys or (len(keys) < MIN_SPECS_FOR_POOL and sum(sizes.values()) < MIN_BYTES_FOR_POOL):
+            return
         context = get_context("fork") if "fork" in _start_methods() else None
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(todo)), mp_context=context, initializer=_init_worker,
-            initargs=(store.roots, store.limits, store.allow_remote_refs),
-        ) as pool:
-            # Largest first, so one big spec does not start last and hold up the end of the run.
-            ordered = sorted(todo, key=lambda item: -_size(store, item[0]))
-            futures = {item[0].key: pool.submit(_validate_in_worker, item[0]) for item in ordered}
-            for future in futures.values():
-                future.add_done_callback(lambda _: advance())
-            computed = {key: future.result() for key, future in futures.items()}
-    else:
-        computed = {}
-        for request, _ in todo:
-            computed[request.key] = _validate_located(store, request)
-            advance()
-    for request, digest in todo:
-        issues = computed[request.key]
-        results[request.key] = issues
-        if cache_dir and digest:
-            _write_cache(cache_dir, digest, issues)
-    return results
+        self._pool = ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(keys)), mp_context=context, initializer=_init_worker,
+            initargs=(self.store.roots, self.store.limits, self.store.allow_remote_refs),
+        )
+        # Largest first, so one big spec does not start last and hold up the end of the run.
+        for key in sorted(keys, key=lambda k: -sizes[k]):
+            self._futures[key] = self._pool.submit(_validate_in_worker, key)
+
+    def add(self, spec: Spec) -> None:
+        """A parsed spec that is to be validated."""
+        request = request_for(spec)
+        digest = _digest(self.store, request)
+        cached = _read_cache(self.cache_dir, digest) if self.cache_dir and digest else None
+        if cached is not None:
+            self._results[spec.key] = cached
+            self._drop(spec.key)
+        else:
+            self._wanted[spec.key] = (request, digest)
+
+    def results(self, progress=None) -> dict[str, list[ValidationIssue]]:
+        """Issues per spec key, for every spec `add`ed; waits for the workers."""
+        advance = progress.advance if progress is not None else lambda count=1: None
+        if progress is not None:
+            progress.stage("validating", len(self._wanted))
+        pending = {self._futures.pop(key): key for key in self._wanted if key in self._futures}
+        computed: dict[str, list[ValidationIssue]] = {}
+        for future in as_completed(pending):
+            key = pending[future]
+            worker_request, issues = future.result()
+            if worker_request == self._wanted[key][0]:
+                computed[key] = issues
+                advance()
+        self.close()
+        for key, (request, digest) in self._wanted.items():
+            if key not in computed:  # no worker, or one that read different files than we did
+                computed[key] = _validate_located(self.store, request)
+                advance()
+            if self.cache_dir and digest:
+                _write_cache(self.cache_dir, digest, computed[key])
+        self._results.update(computed)
+        self._wanted.clear()
+        return dict(self._results)
+
+    def close(self) -> None:
+        for key in list(self._futures):
+            self._drop(key)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _drop(self, key: str) -> None:
+        future = self._futures.pop(key, None)
+        if future is not None:
+            future.cancel()  # not started yet: never runs; running: its result is ignored
 
 
 def _start_methods() -> list[str]:
@@ -87,9 +138,9 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _size(store: DocumentStore, request: Request) -> int:
+def _size(store: DocumentStore, key: str) -> int:
     try:
-        return len(store.text(request.key))
+        return len(store.text(key))
     except DocumentError:
         return 0
 
@@ -109,9 +160,16 @@ def _init_worker(roots: list[Path], limits: Limits, allow_remote: bool) -> None:
     _WORKER_STORE = DocumentStore(list(roots), limits, fetch, allow_remote)
 
 
-def _validate_in_worker(request: Request) -> list[ValidationIssue]:
+def _validate_in_worker(key: str) -> tuple[Request | None, list[ValidationIssue]]:
+    """Read the spec as the audit does, then validate it: (the request it amounts to, issues)."""
+    from machaudit.sources.openapi import read_spec, validatable
+
     assert _WORKER_STORE is not None, "worker not initialised"
-    return _validate_located(_WORKER_STORE, request)
+    spec = read_spec(_WORKER_STORE, key)
+    if not validatable(spec):
+        return None, []
+    request = request_for(spec)
+    return request, _validate_located(_WORKER_STORE, request)
 
 
 def _validate_located(store: DocumentStore, request: Request) -> list[ValidationIssue]:
@@ -124,16 +182,20 @@ def _validate_located(store: DocumentStore, request: Request) -> list[Validation
 
 @functools.cache
 def _tool_identity() -> tuple[str, ...]:
-    """Versions that decide validation results; looked up once per run, not once per spec."""
-    try:
-        from importlib.metadata import version
+    """What decides validation results besides the files: the versions of the validator and its
+    schema libraries (which of them is the backend follows from these) and the settings that pick
+    a backend. Looked up once per run, without importing the validator into this process."""
+    from importlib.metadata import PackageNotFoundError, version
 
-        validator = version("openapi-spec-validator")
-    except Exception:
-        validator = "?"
-    from openapi_spec_validator.schemas import get_validator_backend
-
-    return __version__, validator, get_validator_backend()
+    versions = []
+    for package in ("openapi-spec-validator", "openapi-schema-validator", "jsonschema", "jsonschema-rs"):
+        try:
+            versions.append(f"{package}={version(package)}")
+        except PackageNotFoundError:
+            versions.append(f"{package}=-")
+    settings = [f"{name}={value}" for name, value in sorted(os.environ.items())
+                if name.startswith("OPENAPI_SPEC_VALIDATOR_") or name == "MACHAUDIT_VALIDATOR_SPEEDUPS"]
+    return (__version__, *versions, *settings)
 
 
 def _digest(store: DocumentStore, request: Request) -> str:

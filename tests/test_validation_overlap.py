@@ -1,0 +1,73 @@
+"""Validation runs in worker processes beside the checks: only checks that declare
+`needs_validation` wait for it, and they (and the report) see the validator's issues."""
+
+from machaudit.engine import run_checks
+from machaudit.graph import build_graphs
+from machaudit.registry import load_checks, select
+from machaudit.sources import LoadOptions, start_loading
+
+VALID = """openapi: 3.0.3
+info: {title: Orders, version: "1"}
+paths:
+  /orders:
+    get:
+      responses: {"200": {description: ok}}
+"""
+INVALID = VALID.replace("description: ok", "descripton: ok")
+
+
+def _folder(tmp_path):
+    for i in range(3):
+        (tmp_path / f"ok{i}.yaml").write_text(VALID)
+    (tmp_path / "broken.yaml").write_text(INVALID)
+    return tmp_path
+
+
+def _load(tmp_path):
+    options = LoadOptions(read_catalog=True, jobs=2, cache=False)
+    return start_loading([str(_folder(tmp_path))], options)
+
+
+def _invalid(stack):
+    return {s.display.rsplit("/", 1)[-1] for s in stack.specs.values() if any(p.kind == "invalid" for p in s.problems)}
+
+
+def test_the_stack_is_usable_before_validation_ends_and_complete_after(tmp_path):
+    loaded = _load(tmp_path)
+    try:
+        assert _invalid(loaded.stack) == set()  # the validator's issues are not in yet
+        assert _invalid(loaded.validated()) == {"broken.yaml"}
+        assert loaded.validated() is loaded.stack  # once, then kept
+    finally:
+        loaded.close()
+
+
+def test_checks_needing_validation_run_last_on_the_validated_stack(tmp_path):
+    checks = load_checks()
+    assert checks["SPC001"].needs_validation and not checks["API004"].needs_validation
+    loaded = _load(tmp_path)
+    seen = []
+
+    def validated():
+        seen.append("validated")
+        return loaded.validated()
+
+    try:
+        chosen = select(checks, ["SPC001", "API004"])
+        report = run_checks(loaded.stack, build_graphs(loaded.stack), chosen, validated=validated,
+                            locate=loaded.store.locate_location)
+    finally:
+        loaded.close()
+    assert seen == ["validated"]
+    assert [f.subject.rsplit("/", 1)[-1] for f in report.findings if f.check_id == "SPC001"] == ["broken.yaml"]
+    assert {s["file"].rsplit("/", 1)[-1]: s["valid"] for s in report.specs}["broken.yaml"] is False
+
+
+def test_the_report_waits_for_validation_even_without_a_check_that_needs_it(tmp_path):
+    loaded = _load(tmp_path)
+    try:
+        report = run_checks(loaded.stack, build_graphs(loaded.stack), select(load_checks(), ["API004"]),
+                            validated=loaded.validated)
+    finally:
+        loaded.close()
+    assert {s["file"].rsplit("/", 1)[-1]: s["valid"] for s in report.specs}["broken.yaml"] is False
