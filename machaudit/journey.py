@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
@@ -38,6 +39,30 @@ class Matcher:
     paths: tuple[re.Pattern, ...] = ()
     keywords: tuple[re.Pattern, ...] = ()
     exclude: tuple[re.Pattern, ...] = ()
+
+    @cached_property
+    def any_path(self) -> re.Pattern | None:
+        return _any_of(self.paths)
+
+    @cached_property
+    def any_keyword(self) -> re.Pattern | None:
+        return _any_of(self.keywords)
+
+    @cached_property
+    def any_exclude(self) -> re.Pattern | None:
+        return _any_of(self.exclude)
+
+
+def _any_of(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
+    """One pattern that matches where any of them does: most operations match none of a
+    touchpoint's patterns, and one search says so. None where they cannot be joined (groups,
+    whose numbers would shift, or flags that differ)."""
+    if not patterns or any(p.groups or p.flags != patterns[0].flags for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
 
 
 @dataclass(frozen=True)
@@ -328,10 +353,13 @@ def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
 def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | None:
     if matcher.methods and op.method not in matcher.methods:
         return None
-    if any(p.search(words.text) for p in matcher.exclude):
+    if _may_match(matcher.any_exclude, words.text) and any(p.search(words.text) for p in matcher.exclude):
         return None
-    path_hit = next((p.pattern for p in matcher.paths if p.search(op.path)), None)
-    keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(words.wording)] if m), None)
+    path_hit = keyword_hit = None
+    if _may_match(matcher.any_path, op.path):
+        path_hit = next((p.pattern for p in matcher.paths if p.search(op.path)), None)
+    if _may_match(matcher.any_keyword, words.wording):
+        keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(words.wording)] if m), None)
     if path_hit and keyword_hit:
         return 0.9, f"path {op.path} and wording {keyword_hit!r} match"
     if path_hit:
@@ -339,6 +367,10 @@ def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tupl
     if keyword_hit:
         return 0.55, f"wording {keyword_hit!r} in operationId/summary matches"
     return None
+
+
+def _may_match(combined: re.Pattern | None, text: str) -> bool:
+    return combined is None or combined.search(text) is not None
 
 
 def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = None,

@@ -6,6 +6,7 @@ the file system. Vocabulary is English and German, as the companies we audit wri
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Iterator
 from urllib.parse import unquote
@@ -34,7 +35,7 @@ def resolve(spec: Spec, node: Any, key: str | None = None) -> tuple[str, Any]:
         if document is None:
             return key, None
         node = document
-        for part in split_pointer(unquote(fragment)):
+        for part in _fragment_parts(fragment):
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -42,6 +43,12 @@ def resolve(spec: Spec, node: Any, key: str | None = None) -> tuple[str, Any]:
             else:
                 return key, None
     return key, None
+
+
+@functools.lru_cache(maxsize=16384)
+def _fragment_parts(fragment: str) -> tuple[str, ...]:
+    # The same few fragments (#/components/schemas/Address) are resolved hundreds of thousands of times.
+    return tuple(split_pointer(unquote(fragment)))
 
 
 def _join(base: str, target: str) -> str:
@@ -153,6 +160,12 @@ def pii_kind(name: str, schema: dict | None = None) -> str | None:
     """The kind of personal data a property name (or its format) suggests, or None."""
     if isinstance(schema, dict) and schema.get("format") == "email":
         return "email"
+    return _pii_kind_of_name(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _pii_kind_of_name(name: str) -> str | None:
+    # Property names repeat across the schemas of a portfolio (id, name, status, email …).
     lowered = name.lower()
     if re.search(r"(?:_|-|[a-z])(?:id|uuid)$", name, re.IGNORECASE) and not PII_KINDS["tax-id"].search(lowered):
         return None  # a reference (default_address_id, customerId), not the data itself

@@ -11,6 +11,7 @@ and German (with ae/oe/ue spellings) as in spec_analysis.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable, Iterator
 
@@ -36,11 +37,21 @@ NOT_CREATION = (r"^(?:get|list|search|find|query|suche|update|edit|change|set|de
 PREPOSITIONS = {"from", "for", "of", "with", "by", "in", "to", "on", "at", "aus", "für", "fuer", "zum", "zur", "von", "mit"}
 
 
+_CAMEL = re.compile(r"([a-zäöü])([A-Z])")
+_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD = re.compile(r"[a-zäöüß]+")
+
+
+@functools.lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Called for every path segment and operationId by several checks: the same texts, many times.
+    text = _ACRONYM.sub(r"\1 \2", _CAMEL.sub(r"\1 \2", text))
+    return tuple(t for t in _WORD.findall(text.lower()) if t)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words of a path segment or an operationId: camelCase, kebab, snake, digits split."""
-    text = re.sub(r"([a-zäöü])([A-Z])", r"\1 \2", text)
-    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
-    return [t for t in re.findall(r"[a-zäöüß]+", text.lower()) if t]
+    return list(_tokens(text))
 
 
 def is_param(segment: str) -> bool:
