@@ -125,6 +125,9 @@ def check_flow_depth(text: str, limits: Limits) -> None:
 
 def _parse_yaml(text: str, limits: Limits) -> Any:
     check_flow_depth(text, limits)
+    fast = _parse_yaml_fast(text, limits)
+    if fast is not _NOT_FAST:
+        return fast
     loader = SpecLoader(text)
     try:
         if not loader.check_node():
@@ -142,6 +145,149 @@ def _parse_yaml(text: str, limits: Limits) -> Any:
         raise DocumentError(f"YAML error: {exc}") from None
     finally:
         loader.dispose()
+
+
+# --- the fast YAML path -----------------------------------------------------------------------------
+#
+# libyaml scans in C but builds Python objects in Python: 1.1 s for Stripe's 3 MB spec. yaml-rs
+# (Rust) builds them in 0.15 s, but it reads YAML 1.2 where PyYAML reads YAML 1.1 (the validator's
+# reading, and ours): `on: x`, `0777`, `1e3` or `10:05` mean different things. So its result is
+# checked against libyaml's event stream (C, no objects built), node by node: every string must be
+# the scalar libyaml read, every plain scalar one both versions read alike. Anything else (tags,
+# anchors and aliases, directives, several documents, duplicate keys, a difference) goes the
+# PyYAML way. tests/test_yaml_fast_path.py compares both ways on every YAML file of the corpus.
+
+_NOT_FAST = object()
+_RESOLVER = SpecLoader("")
+_STR = "tag:yaml.org,2002:str"
+# Plain scalars YAML 1.1 reads as these types, written so that YAML 1.2 reads them the same.
+_ALIKE = {
+    "tag:yaml.org,2002:null": re.compile(r"~|null|Null|NULL|"),
+    "tag:yaml.org,2002:bool": re.compile(r"true|True|TRUE|false|False|FALSE"),
+    "tag:yaml.org,2002:int": re.compile(r"[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+"),
+    "tag:yaml.org,2002:float": re.compile(
+        r"[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"),
+}
+# Plain scalars YAML 1.2 (as yaml-rs reads it) may take for a null, bool or number: a superset.
+_MAYBE_NOT_STRING_IN_12 = re.compile(
+    r"~|null|Null|NULL|true|True|TRUE|false|False|FALSE"
+    r"|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?0x[0-9a-fA-F_]+|[-+]?0o[0-7_]+|[-+]?0b[01_]+"
+    r"|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
+)
+
+try:
+    import yaml_rs as _yaml_rs
+except ImportError:  # pragma: no cover - a dependency; without it every document takes the PyYAML path
+    _yaml_rs = None
+
+
+def _parse_yaml_fast(text: str, limits: Limits) -> Any:
+    """The document as PyYAML would read it, or _NOT_FAST when that cannot be vouched for."""
+    if _yaml_rs is None:
+        return _NOT_FAST
+    try:
+        data = _yaml_rs.loads(text.removeprefix("\ufeff"), parse_datetime=False,
+                              duplicate_key_policy=_yaml_rs.DuplicateKeyPolicy.LastWins)
+    except Exception:  # its errors, limits or anything else: PyYAML decides and words the error
+        return _NOT_FAST
+    agreed = _agrees_with_libyaml(data, text, limits)
+    if agreed is None:
+        return _NOT_FAST
+    return _normalise(data, limits) if agreed == "keys" else data
+
+
+class _Disagree(Exception):
+    pass
+
+
+def _agrees_with_libyaml(data: Any, text: str, limits: Limits) -> str | None:
+    """Walk libyaml's events and the yaml-rs result together. None where they differ or where
+    YAML 1.1 and 1.2 may read a scalar differently; "keys" if some mapping key is not a string
+    (`200:`), "" otherwise."""
+    loader = SpecLoader(text)
+    frames: list[list[Any]] = []  # [items iterator, is_mapping, expecting_key, value for the key just read]
+    non_string_keys = False
+    documents = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1 or event.version or event.tags:
+                    return None
+                continue
+            if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                if next(frames.pop()[0], _Disagree) is not _Disagree:
+                    return None  # yaml-rs has more than libyaml read
+                continue
+            if kind not in (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                if kind is yaml.AliasEvent:
+                    return None
+                continue  # stream and document ends
+            if event.anchor is not None or event.tag is not None:
+                return None
+            is_key = False
+            if not frames:
+                expected = data
+            else:
+                frame = frames[-1]
+                if frame[1] and frame[2]:
+                    key, frame[3] = next(frame[0])
+                    frame[2], is_key, expected = False, True, key
+                elif frame[1]:
+                    frame[2], expected = True, frame[3]
+                else:
+                    expected = next(frame[0])
+            if kind is yaml.ScalarEvent:
+                value = _scalar_alike(event, text)
+                if is_key:
+                    non_string_keys = non_string_keys or type(value) is not str
+                    if _key(value) != _key(expected):
+                        return None
+                elif not _same(value, expected):
+                    return None
+            elif is_key:
+                return None  # a complex key: PyYAML refuses it
+            elif kind is yaml.MappingStartEvent:
+                if type(expected) is not dict or len(frames) >= limits.max_depth:
+                    return None
+                frames.append([iter(expected.items()), True, True, None])
+            else:
+                if type(expected) is not list or len(frames) >= limits.max_depth:
+                    return None
+                frames.append([iter(expected), False, False, None])
+    except (yaml.YAMLError, StopIteration, _Disagree, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    return "keys" if non_string_keys else ""
+
+
+def _scalar_alike(event: yaml.ScalarEvent, text: str) -> Any:
+    """The scalar as PyYAML reads it, where YAML 1.2 reads it alike; raises _Disagree otherwise."""
+    value = event.value
+    if event.style:
+        if event.style in "|>" and not text.endswith("\n"):
+            raise _Disagree  # yaml-rs ends a block scalar at the end of the file with a line break
+        return value
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == _STR:
+        if _MAYBE_NOT_STRING_IN_12.fullmatch(value):
+            raise _Disagree
+        return value
+    if tag in _ALIKE and _ALIKE[tag].fullmatch(value):
+        return _RESOLVER.yaml_constructors[tag](_RESOLVER, yaml.ScalarNode(tag, value))
+    raise _Disagree
+
+
+def _same(ours: Any, theirs: Any) -> bool:
+    if type(ours) is not type(theirs):
+        return False
+    if type(ours) is float and ours != ours:
+        return theirs != theirs  # NaN
+    return ours == theirs
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError) -> DocumentError:
