@@ -209,6 +209,8 @@ def _agrees_with_libyaml(data: Any, text: str, limits: Limits) -> str | None:
     frames: list[list[Any]] = []  # [items iterator, is_mapping, expecting_key, value for the key just read]
     non_string_keys = False
     documents = 0
+    may_resolve = _RESOLVER.yaml_implicit_resolvers  # first characters of non-string plain scalars
+    scalar_event = yaml.ScalarEvent
     try:
         while loader.check_event():
             event = loader.get_event()
@@ -240,10 +242,15 @@ def _agrees_with_libyaml(data: Any, text: str, limits: Limits) -> str | None:
                     frame[2], expected = True, frame[3]
                 else:
                     expected = next(frame[0])
-            if kind is yaml.ScalarEvent:
-                value = _scalar_alike(event, text)
-                if is_key:
-                    non_string_keys = non_string_keys or type(value) is not str
+            if kind is scalar_event:
+                value = event.value
+                if (event.style == "" and (not value or value[0] in may_resolve)) or event.style in ("|", ">"):
+                    value = _scalar_alike(event, text)  # the few that need a closer look
+                if type(value) is str and type(expected) is str:
+                    if value != expected:
+                        return None
+                elif is_key:
+                    non_string_keys = True
                     if _key(value) != _key(expected):
                         return None
                 elif not _same(value, expected):
