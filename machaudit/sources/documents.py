@@ -149,152 +149,88 @@ def _parse_yaml(text: str, limits: Limits) -> Any:
 
 # --- the fast YAML path -----------------------------------------------------------------------------
 #
-# libyaml scans in C but builds Python objects in Python: 1.1 s for Stripe's 3 MB spec. yaml-rs
-# (Rust) builds them in 0.15 s, but it reads YAML 1.2 where PyYAML reads YAML 1.1 (the validator's
-# reading, and ours): `on: x`, `0777`, `1e3` or `10:05` mean different things. So its result is
-# checked against libyaml's event stream (C, no objects built), node by node: every string must be
-# the scalar libyaml read, every plain scalar one both versions read alike. Anything else (tags,
-# anchors and aliases, directives, several documents, duplicate keys, a difference) goes the
-# PyYAML way. tests/test_yaml_fast_path.py compares both ways on every YAML file of the corpus.
+# libyaml scans and parses in C, but PyYAML then composes a tree of node objects and constructs
+# Python values from it in Python: 1.1 s of Stripe's 3 MB spec. Here the values are built straight
+# from libyaml's events, with PyYAML's own resolver and scalar constructors, so they are the same
+# values (tests/test_yaml_fast_path.py compares both ways on every YAML file of the corpus).
+# What this does not do (anchors and aliases, tags, merge keys, complex keys, several documents,
+# directives, errors) takes the PyYAML way, which words the errors too.
 
 _NOT_FAST = object()
 _RESOLVER = SpecLoader("")
 _STR = "tag:yaml.org,2002:str"
-# Plain scalars YAML 1.1 reads as these types, written so that YAML 1.2 reads them the same.
-_ALIKE = {
-    "tag:yaml.org,2002:null": re.compile(r"~|null|Null|NULL|"),
-    "tag:yaml.org,2002:bool": re.compile(r"true|True|TRUE|false|False|FALSE"),
-    "tag:yaml.org,2002:int": re.compile(r"[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+"),
-    "tag:yaml.org,2002:float": re.compile(
-        r"[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"),
-}
-# Plain scalars YAML 1.2 (as yaml-rs reads it) may take for a null, bool or number: a superset.
-_MAYBE_NOT_STRING_IN_12 = re.compile(
-    r"~|null|Null|NULL|true|True|TRUE|false|False|FALSE"
-    r"|[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?0x[0-9a-fA-F_]+|[-+]?0o[0-7_]+|[-+]?0b[01_]+"
-    r"|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
-)
-
-try:
-    import yaml_rs as _yaml_rs
-except ImportError:  # pragma: no cover - a dependency; without it every document takes the PyYAML path
-    _yaml_rs = None
+_PLAIN_CONSTRUCTORS = {tag: _RESOLVER.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")}
 
 
 def _parse_yaml_fast(text: str, limits: Limits) -> Any:
-    """The document as PyYAML would read it, or _NOT_FAST when that cannot be vouched for."""
-    if _yaml_rs is None:
-        return _NOT_FAST
-    try:
-        data = _yaml_rs.loads(text.removeprefix("\ufeff"), parse_datetime=False,
-                              duplicate_key_policy=_yaml_rs.DuplicateKeyPolicy.LastWins)
-    except Exception:  # its errors, limits or anything else: PyYAML decides and words the error
-        return _NOT_FAST
-    agreed = _agrees_with_libyaml(data, text, limits)
-    if agreed is None:
-        return _NOT_FAST
-    return _normalise(data, limits) if agreed == "keys" else data
-
-
-class _Disagree(Exception):
-    pass
-
-
-def _agrees_with_libyaml(data: Any, text: str, limits: Limits) -> str | None:
-    """Walk libyaml's events and the yaml-rs result together. None where they differ or where
-    YAML 1.1 and 1.2 may read a scalar differently; "keys" if some mapping key is not a string
-    (`200:`), "" otherwise."""
-    loader = SpecLoader(text)
-    frames: list[list[Any]] = []  # [items iterator, is_mapping, expecting_key, value for the key just read]
-    non_string_keys = False
-    documents = 0
+    """The document as PyYAML reads it (keys made strings as `_normalise` does), or _NOT_FAST."""
     may_resolve = _RESOLVER.yaml_implicit_resolvers  # first characters of non-string plain scalars
-    scalar_event = yaml.ScalarEvent
+    resolve, scalar_node, scalar_event = _RESOLVER.resolve, yaml.ScalarNode, yaml.ScalarEvent
+    start_events = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    end_events = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    frames: list[list[Any]] = []  # [dict or list, the key just read (mappings), any non-string key]
+    root: Any = None
+    documents = 0
+    loader = SpecLoader(text)
     try:
         while loader.check_event():
             event = loader.get_event()
             kind = type(event)
-            if kind is yaml.DocumentStartEvent:
+            if kind is scalar_event:
+                if event.anchor is not None or event.tag is not None:
+                    return _NOT_FAST
+                value = event.value
+                if event.style == "" and (not value or value[0] in may_resolve):
+                    tag = resolve(scalar_node, value, (True, False))
+                    if tag != _STR:
+                        construct = _PLAIN_CONSTRUCTORS.get(tag)
+                        if construct is None:
+                            return _NOT_FAST  # merge key `<<`, `=`
+                        value = construct(_RESOLVER, scalar_node(tag, value))
+            elif kind in start_events:
+                if event.anchor is not None or event.tag is not None or len(frames) >= limits.max_depth:
+                    return _NOT_FAST
+                value = {} if kind is yaml.MappingStartEvent else []
+            elif kind in end_events:
+                mapping, _, odd_keys = frames.pop()
+                if odd_keys:  # `200:` -> "200", as _normalise does
+                    fixed = {_key(k): v for k, v in mapping.items()}
+                    mapping.clear()
+                    mapping.update(fixed)
+                continue
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1 or event.version or event.tags:
-                    return None
+                    return _NOT_FAST
                 continue
-            if kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-                if next(frames.pop()[0], _Disagree) is not _Disagree:
-                    return None  # yaml-rs has more than libyaml read
-                continue
-            if kind not in (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent):
-                if kind is yaml.AliasEvent:
-                    return None
+            elif kind is yaml.AliasEvent:
+                return _NOT_FAST
+            else:
                 continue  # stream and document ends
-            if event.anchor is not None or event.tag is not None:
-                return None
-            is_key = False
             if not frames:
-                expected = data
+                root = value
             else:
                 frame = frames[-1]
-                if frame[1] and frame[2]:
-                    key, frame[3] = next(frame[0])
-                    frame[2], is_key, expected = False, True, key
-                elif frame[1]:
-                    frame[2], expected = True, frame[3]
+                container = frame[0]
+                if type(container) is list:
+                    container.append(value)
+                elif frame[1] is _NOT_FAST:  # a key
+                    if kind is not scalar_event:
+                        return _NOT_FAST  # a complex key, which PyYAML refuses
+                    frame[1] = value
+                    if type(value) is not str:
+                        frame[2] = True
                 else:
-                    expected = next(frame[0])
-            if kind is scalar_event:
-                value = event.value
-                if (event.style == "" and (not value or value[0] in may_resolve)) or event.style in ("|", ">"):
-                    value = _scalar_alike(event, text)  # the few that need a closer look
-                if type(value) is str and type(expected) is str:
-                    if value != expected:
-                        return None
-                elif is_key:
-                    non_string_keys = True
-                    if _key(value) != _key(expected):
-                        return None
-                elif not _same(value, expected):
-                    return None
-            elif is_key:
-                return None  # a complex key: PyYAML refuses it
-            elif kind is yaml.MappingStartEvent:
-                if type(expected) is not dict or len(frames) >= limits.max_depth:
-                    return None
-                frames.append([iter(expected.items()), True, True, None])
-            else:
-                if type(expected) is not list or len(frames) >= limits.max_depth:
-                    return None
-                frames.append([iter(expected), False, False, None])
-    except (yaml.YAMLError, StopIteration, _Disagree, RecursionError):
-        return None
+                    container[frame[1]] = value  # a duplicate key: the last value, as PyYAML
+                    frame[1] = _NOT_FAST
+            if kind in start_events:
+                frames.append([value, _NOT_FAST, False])
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return _NOT_FAST
     finally:
         loader.dispose()
-    return "keys" if non_string_keys else ""
-
-
-def _scalar_alike(event: yaml.ScalarEvent, text: str) -> Any:
-    """The scalar as PyYAML reads it, where YAML 1.2 reads it alike; raises _Disagree otherwise."""
-    value = event.value
-    if event.style:
-        if event.style in "|>" and not text.endswith("\n"):
-            raise _Disagree  # yaml-rs ends a block scalar at the end of the file with a line break
-        return value
-    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
-    if tag == _STR:
-        if _MAYBE_NOT_STRING_IN_12.fullmatch(value):
-            raise _Disagree
-        return value
-    if tag in _ALIKE and _ALIKE[tag].fullmatch(value):
-        return _RESOLVER.yaml_constructors[tag](_RESOLVER, yaml.ScalarNode(tag, value))
-    raise _Disagree
-
-
-def _same(ours: Any, theirs: Any) -> bool:
-    if type(ours) is not type(theirs):
-        return False
-    if type(ours) is float and ours != ours:
-        return theirs != theirs  # NaN
-    return ours == theirs
+    return root
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError) -> DocumentError:
