@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import sys
@@ -150,7 +151,7 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     loaded = None
     try:
         # Validation goes on in worker processes while the graph, the journey and the checks are built.
-        loaded = start_loading(list(paths) or ["."], options, progress)
+        loaded = _without_cyclic_gc(lambda: start_loading(list(paths) or ["."], options, progress))
         graphs = build_graphs(loaded.stack)
         journey_map = build_journey_map(loaded.stack, graphs, journey_for(loaded.stack)) if read_catalog else None
         report = _run(loaded, graphs, chosen, config, known, journey_map, progress)
@@ -159,6 +160,19 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
             loaded.close()
         progress.close()
     _emit(report, outputs, config, color, quiet, write_baseline)
+
+
+def _without_cyclic_gc(load):
+    """Parsed specs are millions of acyclic dicts and lists. The cyclic garbage collector would walk
+    them again at every full collection while they are read (a quarter of the time of a 5,000-spec
+    audit) and throughout the checks; so it pauses while they are read, and then leaves them out of
+    its walks for good (gc.freeze). Validator workers turn it back on for themselves."""
+    gc.disable()
+    try:
+        return load()
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _run(loaded, graphs, chosen, config, known, journey_map, progress):

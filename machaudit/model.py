@@ -240,3 +240,15 @@ class Stack:
 
     def providers_of(self, api_ref: str) -> list[Entity]:
         return list(self._providers.get(api_ref, ()))
+
+    @cached_property
+    def _apis_by_spec(self) -> dict[str, list[Entity]]:
+        index: dict[str, list[Entity]] = {}
+        for api in self.apis:
+            if api.spec_file:
+                index.setdefault(api.spec_file, []).append(api)
+        return index
+
+    def apis_of_spec(self, spec_key: str) -> list[Entity]:
+        """The API entities whose definition is this spec (catalog order)."""
+        return list(self._apis_by_spec.get(spec_key, ()))

@@ -39,7 +39,7 @@ def definition_gaps(ctx, what: str) -> Iterator[Any]:
 
 
 def apis_of(ctx, spec: Spec) -> list[Entity]:
-    return sorted((a for a in ctx.stack.apis if a.spec_file == spec.key), key=lambda e: e.ref)
+    return sorted(ctx.stack.apis_of_spec(spec.key), key=lambda e: e.ref)
 
 
 def providers_of_spec(ctx, spec: Spec) -> list[Entity]:

@@ -39,6 +39,7 @@ def no_state_events(ctx):
     domains = {"order": ORDER_WORDS + "|auftraeg", "shipment": SHIPMENT_WORDS, "invoice": INVOICE_WORDS}
     specs = openapi_specs(ctx)
     events = {s.key: _events_in_spec(s, event_words) for s in specs}
+    with_events = [s for s in specs if events[s.key]]
     for spec in specs:
         matched: dict[str, list] = {}
         for op in spec.operations:
@@ -64,7 +65,7 @@ def no_state_events(ctx):
             yield ctx.passed(spec.display, sibling)
             continue
         if only_inferred(ctx, spec):
-            others = [s.display for s in specs if s.key != spec.key and events[s.key]]
+            others = [s.display for s in with_events if s.key != spec.key]
             if others:
                 yield ctx.unknown(
                     spec.display,

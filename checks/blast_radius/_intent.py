@@ -144,15 +144,11 @@ def words_of(op: Operation) -> str:
 
 # -- catalog --------------------------------------------------------------------------------------
 
-def apis_of_spec(stack: Stack, spec: Spec) -> list[Entity]:
-    return [e for e in stack.apis if e.spec_file == spec.key]
-
-
 def sibling_specs(stack: Stack, spec: Spec) -> list[Spec]:
     """The spec and the specs of every other API its provider(s) offer: a reversal or a kill switch
     may live in a companion API of the same component (an admin API beside a store API)."""
     out = {spec.key: spec}
-    for api in apis_of_spec(stack, spec):
+    for api in stack.apis_of_spec(spec.key):
         for provider in stack.providers_of(api.ref):
             for other_ref in provider.provides_apis:
                 other = stack.entities.get(other_ref)

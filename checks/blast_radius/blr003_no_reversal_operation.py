@@ -75,7 +75,7 @@ def no_reversal_operation(ctx):
 
 
 def _relay_only(stack, spec) -> bool:
-    providers = [p for api in intent.apis_of_spec(stack, spec) for p in stack.providers_of(api.ref)]
+    providers = [p for api in stack.apis_of_spec(spec.key) for p in stack.providers_of(api.ref)]
     return bool(providers) and all(p.is_gateway for p in providers)
 
 

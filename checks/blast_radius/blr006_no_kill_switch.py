@@ -60,7 +60,7 @@ def no_kill_switch(ctx):
 
 def _named_voucher_api(stack, spec, voucher) -> str:
     """The catalog name of a voucher API this spec defines (or its title), or ""."""
-    for api in intent.apis_of_spec(stack, spec):
+    for api in stack.apis_of_spec(spec.key):
         if api.inferred:
             continue
         for entity in [api] + stack.providers_of(api.ref):

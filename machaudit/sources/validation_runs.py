@@ -14,6 +14,7 @@ compares them on the bench corpus).
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -152,6 +153,7 @@ _WORKER_STORE: DocumentStore | None = None
 
 def _init_worker(roots: list[Path], limits: Limits, allow_remote: bool) -> None:
     global _WORKER_STORE
+    gc.enable()  # forked while the audit reads specs with the collector paused (cli._without_cyclic_gc)
     fetch = None
     if allow_remote:
         from machaudit.sources.remote import make_fetcher
