@@ -179,8 +179,26 @@ def _schema_validator(cls):
             from openapi_spec_validator.schemas.backend.jsonschema_rs import create_validator as rs_validator
 
             fast = rs_validator(schema)
-        _SCHEMA_VALIDATORS[cls] = _TwoStep(fast, python_validator(schema))
+        thorough = _crawled(schema) if speedups_enabled() else None
+        _SCHEMA_VALIDATORS[cls] = _TwoStep(fast, thorough or python_validator(schema))
     return _SCHEMA_VALIDATORS[cls]
+
+
+def _crawled(schema):
+    """The pure-Python validator openapi-spec-validator builds, with the OpenAPI schema's anchors
+    indexed once: left alone, jsonschema crawls the whole schema again at every `$dynamicRef` it
+    follows (GitHub's spec: 3.0 s, 1.1 s crawled once; same errors)."""
+    try:
+        import referencing
+        from jsonschema.validators import validator_for
+        from jsonschema_specifications import REGISTRY
+
+        resource = referencing.Resource.from_contents(schema)
+        uri = resource.id() or ""
+        registry = REGISTRY.with_resource(uri, resource).crawl()
+        return validator_for(schema)(schema, _resolver=registry.resolver(base_uri=uri))
+    except Exception:  # another jsonschema or referencing than we know: the plain validator
+        return None
 
 
 def _schema_of(cls):
