@@ -140,9 +140,11 @@ def _start_methods() -> list[str]:
 
 
 def _size(store: DocumentStore, key: str) -> int:
+    # From the file system: reading every text before the workers fork would make each of them
+    # start with a copy of all of it.
     try:
-        return len(store.text(key))
-    except DocumentError:
+        return os.path.getsize(key)
+    except OSError:
         return 0
 
 
