@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from machaudit.findings import escape_pointer_token, split_pointer
+from machaudit.findings import split_pointer, to_pointer
 
 try:  # libyaml when present; the pure-Python loader otherwise
     _BaseLoader = yaml.CSafeLoader
@@ -306,24 +306,32 @@ def _key(key: Any) -> str:
     return str(key)
 
 
-def iter_mappings(data: Any, skip_extensions: bool = False) -> Iterator[tuple[str, dict]]:
-    """(JSON pointer, mapping) for every mapping in a document, each object once (aliases shared)."""
+def iter_mappings(data: Any, skip_extensions: bool = False) -> Iterator[tuple[Any, dict]]:
+    """(link, mapping) for every mapping in a document, each object once (aliases shared).
+
+    It runs over every node of every spec, so it keeps a link to the parent, not a pointer string
+    per node: `pointer_of(link)` spells the JSON pointer where one is wanted."""
     seen: set[int] = set()
-    stack: list[tuple[Any, str]] = [(data, "")]
+    stack: list[tuple[Any, Any]] = [(data, None)]  # (node, (parent link, key) or None for the root)
     while stack:
-        node, pointer = stack.pop()
+        node, link = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, dict):
-            yield pointer, node
-            children = ((k, v) for k, v in node.items()
-                        if not (skip_extensions and isinstance(k, str) and k.startswith("x-")))
+            yield link, node
+            stack.extend((v, (link, k)) for k, v in node.items() if isinstance(v, (dict, list))
+                         and not (skip_extensions and isinstance(k, str) and k.startswith("x-")))
         elif isinstance(node, list):
-            children = enumerate(node)
-        else:
-            continue
-        stack.extend((v, f"{pointer}/{escape_pointer_token(k)}") for k, v in children if isinstance(v, (dict, list)))
+            stack.extend((v, (link, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+
+
+def pointer_of(link: Any) -> str:
+    keys = []
+    while link is not None:
+        link, key = link
+        keys.append(key)
+    return to_pointer(reversed(keys))
 
 
 # --- line numbers for JSON pointers ------------------------------------------------------------

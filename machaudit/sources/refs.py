@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
 
 from machaudit.findings import escape_pointer_token, split_pointer
-from machaudit.sources.documents import DocumentError, iter_mappings
+from machaudit.sources.documents import DocumentError, iter_mappings, pointer_of
 from machaudit.sources.store import DocumentStore, is_url
 
 MAX_REF_HOPS = 64
@@ -79,33 +79,11 @@ def follow(store: DocumentStore, key: str, node: Any) -> tuple[str, Any]:
 
 def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
     """(pointer of the holding object, ref) for every `$ref` string in a document, each node once.
-    Inside x- extensions `$ref` is just data (Redocly inlines code samples that way).
-
-    Runs over every node of every spec, so it keeps a link to the parent instead of a pointer
-    string per node, and spells out a pointer only where a `$ref` is."""
-    seen: set[int] = set()
-    stack: list[tuple[Any, Any]] = [(data, None)]  # (node, (parent link, key) or None for the root)
-    while stack:
-        node, link = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                yield _pointer_of(link), ref
-            stack.extend((v, (link, k)) for k, v in node.items()
-                         if isinstance(v, (dict, list)) and not (isinstance(k, str) and k.startswith("x-")))
-        elif isinstance(node, list):
-            stack.extend((v, (link, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
-
-
-def _pointer_of(link: Any) -> str:
-    tokens = []
-    while link is not None:
-        link, key = link
-        tokens.append(escape_pointer_token(key))
-    return "".join("/" + t for t in reversed(tokens))
+    Inside x- extensions `$ref` is just data (Redocly inlines code samples that way)."""
+    for link, node in iter_mappings(data, skip_extensions=True):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer_of(link), ref
 
 
 def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[RefProblem]]:

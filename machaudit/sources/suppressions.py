@@ -7,7 +7,7 @@ from typing import Any
 
 from machaudit.findings import Location
 from machaudit.model import Entity, Spec, Suppression
-from machaudit.sources.documents import iter_mappings
+from machaudit.sources.documents import iter_mappings, pointer_of
 from machaudit.sources.store import DocumentStore
 
 SPEC_KEY = "x-machaudit-ignore"
@@ -20,9 +20,10 @@ def spec_suppressions(store: DocumentStore, spec: Spec) -> list[Suppression]:
         if SPEC_KEY not in store.text(key):
             continue  # most files have none: skip the walk
         display = store.display(key)
-        for pointer, node in iter_mappings(document):
+        for link, node in iter_mappings(document):
             if SPEC_KEY not in node:
                 continue
+            pointer = pointer_of(link)
             value = node[SPEC_KEY]
             where = store.locate(key, pointer + "/" + SPEC_KEY)
             entries = value if isinstance(value, list) else [value]
