@@ -1,7 +1,10 @@
 """Validation runs in worker processes beside the checks: only checks that declare
 `needs_validation` wait for it, and they (and the report) see the validator's issues."""
 
+import os
+
 from machaudit.engine import run_checks
+from machaudit.sources import validation_runs
 from machaudit.graph import build_graphs
 from machaudit.registry import load_checks, select
 from machaudit.sources import LoadOptions, start_loading
@@ -71,3 +74,13 @@ def test_the_report_waits_for_validation_even_without_a_check_that_needs_it(tmp_
     finally:
         loaded.close()
     assert {s["file"].rsplit("/", 1)[-1]: s["valid"] for s in report.specs}["broken.yaml"] is False
+
+
+def test_a_worker_that_dies_costs_time_not_findings(tmp_path, monkeypatch):
+    # Workers are forked: they run the patched function and exit at once, as a killed one would.
+    monkeypatch.setattr(validation_runs, "_validate_in_worker", lambda key: os._exit(1))
+    loaded = _load(tmp_path)
+    try:
+        assert _invalid(loaded.validated()) == {"broken.yaml"}  # validated in this process instead
+    finally:
+        loaded.close()

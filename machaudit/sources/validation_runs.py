@@ -105,7 +105,10 @@ class ValidationRun:
         computed: dict[str, list[ValidationIssue]] = {}
         for future in as_completed(pending):
             key = pending[future]
-            worker_request, issues = future.result()
+            try:
+                worker_request, issues = future.result()
+            except Exception:  # a worker that died (out of memory, a signal): validated here instead
+                continue
             if worker_request == self._wanted[key][0]:
                 computed[key] = issues
                 advance()
