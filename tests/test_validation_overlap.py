@@ -84,3 +84,18 @@ def test_a_worker_that_dies_costs_time_not_findings(tmp_path, monkeypatch):
         assert _invalid(loaded.validated()) == {"broken.yaml"}  # validated in this process instead
     finally:
         loaded.close()
+
+
+def test_a_warm_cache_starts_no_worker(tmp_path, monkeypatch):
+    # A CI run where nothing changed must not wait for workers validating specs whose results it has.
+    monkeypatch.setenv("MACHAUDIT_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "specs").mkdir()
+    folder = _folder(tmp_path / "specs")
+    options = LoadOptions(jobs=2, cache=True)
+    for expect_pool in (True, False):
+        loaded = start_loading([str(folder)], options)
+        try:
+            assert (loaded.run._pool is not None) is expect_pool
+            assert _invalid(loaded.validated()) == {"broken.yaml"}
+        finally:
+            loaded.close()

@@ -72,7 +72,7 @@ class ValidationRun:
     def start(self, keys: list[str]) -> None:
         """Start workers on the candidate specs (all cores busy while the audit parses and checks).
         Specs fetched from URLs are validated here, after parsing: a worker would fetch them again."""
-        keys = [key for key in keys if not is_url(key)]
+        keys = [key for key in keys if not is_url(key) and not self._probably_cached(key)]
         sizes = {key: _size(self.store, key) for key in keys}
         if self.jobs <= 1 or not keys or (len(keys) < MIN_SPECS_FOR_POOL and sum(sizes.values()) < MIN_BYTES_FOR_POOL):
             return
@@ -84,6 +84,23 @@ class ValidationRun:
         # Largest first, so one big spec does not start last and hold up the end of the run.
         for key in sorted(keys, key=lambda k: -sizes[k]):
             self._futures[key] = self._pool.submit(_validate_in_worker, key)
+
+    def _probably_cached(self, key: str) -> bool:
+        """Whether the cache holds this spec's result, judged before parsing from the files it read
+        last time (a worker validating it anyway would keep a warm CI run waiting). `add` decides;
+        a wrong guess only costs validating that spec in this process."""
+        if self.cache_dir is None:
+            return False
+        root = _root_digest(self.store, key)
+        if not root:
+            return False
+        try:
+            last = json.loads(_cache_file(self.cache_dir, root, "reads").read_text("utf-8"))
+            request = Request(key, last["version"], last["refs_ok"], tuple(last["files"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        digest = _digest(self.store, request)
+        return bool(digest) and _cache_file(self.cache_dir, digest).is_file()
 
     def add(self, spec: Spec) -> None:
         """A parsed spec that is to be validated."""
@@ -119,6 +136,7 @@ class ValidationRun:
                 advance()
             if self.cache_dir and digest:
                 _write_cache(self.cache_dir, digest, computed[key])
+                _write_reads(self.cache_dir, self.store, request)
         self._results.update(computed)
         self._wanted.clear()
         return dict(self._results)
@@ -219,8 +237,13 @@ def _digest(store: DocumentStore, request: Request) -> str:
     return digest.hexdigest()
 
 
-def _cache_file(cache_dir: Path, digest: str) -> Path:
-    return cache_dir / "validation" / digest[:2] / f"{digest}.json"
+def _root_digest(store: DocumentStore, key: str) -> str:
+    """Hash of the root file alone (and the tool versions): the key to what it read last time."""
+    return _digest(store, Request(key, "", False, (key,)))
+
+
+def _cache_file(cache_dir: Path, digest: str, kind: str = "validation") -> Path:
+    return cache_dir / kind / digest[:2] / f"{digest}.json"
 
 
 def _read_cache(cache_dir: Path, digest: str) -> list[ValidationIssue] | None:
@@ -234,14 +257,25 @@ def _read_cache(cache_dir: Path, digest: str) -> list[ValidationIssue] | None:
 
 
 def _write_cache(cache_dir: Path, digest: str, issues: list[ValidationIssue]) -> None:
-    path = _cache_file(cache_dir, digest)
+    _write_json(_cache_file(cache_dir, digest), [
+        {"pointer": i.pointer, "message": i.message, "file": i.location.file, "at": i.location.pointer,
+         "line": i.location.line, "column": i.location.column}
+        for i in issues])
+
+
+def _write_reads(cache_dir: Path, store: DocumentStore, request: Request) -> None:
+    """What the spec amounted to and read, under the hash of its root file (`_probably_cached`)."""
+    root = _root_digest(store, request.key)
+    if root:
+        _write_json(_cache_file(cache_dir, root, "reads"),
+                    {"version": request.version, "refs_ok": request.refs_ok, "files": list(request.files)})
+
+
+def _write_json(path: Path, data) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([
-            {"pointer": i.pointer, "message": i.message, "file": i.location.file, "at": i.location.pointer,
-             "line": i.location.line, "column": i.location.column}
-            for i in issues]), encoding="utf-8")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home must not fail the audit
