@@ -87,3 +87,14 @@ def test_every_yaml_file_of_the_corpus_reads_the_same_both_ways(monkeypatch):
             different.append(str(path))
     assert different == []
     assert fast_used > len(files) * 0.8  # the fast path is the usual one, not a rarity
+
+
+@pytest.mark.parametrize("text, limits, message", [
+    ("a: [1, 2, 3, 4, 5, 6]\n", Limits(max_nodes=6), "expands to more than 6 values"),
+    ("a: {b: {c: {d: 1}}}\n", Limits(max_depth=3), "nesting deeper than 3 levels"),
+])
+def test_the_bounds_hold_on_the_fast_way_too(text, limits, message):
+    with pytest.raises(DocumentError) as error:
+        parse_document(text, "doc.yaml", limits)
+    assert message in error.value.message
+    assert parse_document(text, "doc.yaml") is not None  # within the default bounds it reads

@@ -66,10 +66,9 @@ def parse_document(text: str, name: str, limits: Limits = Limits()) -> Any:
         if is_json_name(name):
             # JSON has no aliases and only string keys; its parser refuses deep nesting itself.
             return _parse_json(text)
-        data = _parse_yaml(text, limits)
+        return _parse_yaml(text, limits)
     except RecursionError:
         raise DocumentError(f"nesting deeper than the parser allows (limit {limits.max_depth})") from None
-    return _normalise(data, limits)
 
 
 def parse_documents(text: str, name: str, limits: Limits = Limits()) -> list[tuple[Any, int]]:
@@ -124,6 +123,7 @@ def check_flow_depth(text: str, limits: Limits) -> None:
 
 
 def _parse_yaml(text: str, limits: Limits) -> Any:
+    """The document within bounds, mapping keys made strings (`_normalise`, or built so)."""
     check_flow_depth(text, limits)
     fast = _parse_yaml_fast(text, limits)
     if fast is not _NOT_FAST:
@@ -138,13 +138,13 @@ def _parse_yaml(text: str, limits: Limits) -> Any:
             extra = loader.get_node()
             line = extra.start_mark.line + 1 if extra is not None else None
             raise DocumentError("more than one YAML document in a spec file", line)
-        return data
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc) from None
     except yaml.YAMLError as exc:
         raise DocumentError(f"YAML error: {exc}") from None
     finally:
         loader.dispose()
+    return _normalise(data, limits)
 
 
 # --- the fast YAML path -----------------------------------------------------------------------------
@@ -164,7 +164,8 @@ _PLAIN_CONSTRUCTORS = {tag: _RESOLVER.yaml_constructors[tag] for tag in (
 
 
 def _parse_yaml_fast(text: str, limits: Limits) -> Any:
-    """The document as PyYAML reads it (keys made strings as `_normalise` does), or _NOT_FAST."""
+    """The document as PyYAML reads it, within the bounds `_normalise` enforces and with keys made
+    strings as it makes them, or _NOT_FAST (then PyYAML and `_normalise` decide, and word errors)."""
     may_resolve = _RESOLVER.yaml_implicit_resolvers  # first characters of non-string plain scalars
     resolve, scalar_node, scalar_event = _RESOLVER.resolve, yaml.ScalarNode, yaml.ScalarEvent
     start_events = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
@@ -172,6 +173,7 @@ def _parse_yaml_fast(text: str, limits: Limits) -> Any:
     frames: list[list[Any]] = []  # [dict or list, the key just read (mappings), any non-string key]
     root: Any = None
     documents = 0
+    values = 1  # containers and values, counted as `_normalise` counts them (without aliases)
     loader = SpecLoader(text)
     try:
         while loader.check_event():
@@ -213,17 +215,21 @@ def _parse_yaml_fast(text: str, limits: Limits) -> Any:
             else:
                 frame = frames[-1]
                 container = frame[0]
-                if type(container) is list:
-                    container.append(value)
-                elif frame[1] is _NOT_FAST:  # a key
+                if type(container) is not list and frame[1] is _NOT_FAST:  # a key
                     if kind is not scalar_event:
                         return _NOT_FAST  # a complex key, which PyYAML refuses
                     frame[1] = value
                     if type(value) is not str:
                         frame[2] = True
+                    continue
+                if type(container) is list:
+                    container.append(value)
                 else:
                     container[frame[1]] = value  # a duplicate key: the last value, as PyYAML
                     frame[1] = _NOT_FAST
+                values += 1
+                if values > limits.max_nodes:
+                    return _NOT_FAST
             if kind in start_events:
                 frames.append([value, _NOT_FAST, False])
     except (yaml.YAMLError, RecursionError, ValueError, TypeError):
