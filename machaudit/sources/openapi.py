@@ -15,7 +15,7 @@ from machaudit.sources.validate import ValidationIssue, spec_version
 
 def read_spec(store: DocumentStore, key: str) -> Spec:
     """Parse a root spec, follow its refs, extract its operations. Validation is separate
-    (`validation_requests` / `with_validation`) so that it can run in parallel and be cached."""
+    (`ValidationRun`, then `with_validation`) so that it can run in parallel and be cached."""
     display = store.display(key)
     try:
         data = store.load(key)

@@ -268,10 +268,9 @@ def _fast_meta_check(thorough):
 
     def check(self, schema, schema_value):
         try:
-            checker = self._get_schema_checker(schema, schema_value)
+            _, validator_cls = _meta_schema_check(self, schema, schema_value)
         except ValueError:
             return thorough(self, schema, schema_value)
-        validator_cls = getattr(getattr(checker, "func", checker), "__self__", None)
         fast = _fast_meta_validator(validator_cls) if validator_cls is not None else None
         try:
             if fast is not None and fast.is_valid(schema_value) and _python_regexes_compile(schema_value):
@@ -281,6 +280,13 @@ def _fast_meta_check(thorough):
         return thorough(self, schema, schema_value)
 
     return check
+
+
+def _meta_schema_check(keyword_validator, schema, schema_value):
+    """The validator's meta-schema check for a schema (`check_schema`, maybe a partial with its
+    format checker) and the validator class it belongs to (None if it is something else)."""
+    checker = keyword_validator._get_schema_checker(schema, schema_value)
+    return checker, getattr(getattr(checker, "func", checker), "__self__", None)
 
 
 _FAST_META: dict[type, Any] = {}
@@ -340,9 +346,7 @@ def _deterministic_meta_check(original):
             return None
         from jsonschema.validators import validator_for
 
-        checker = self._get_schema_checker(schema, schema_value)
-        func = getattr(checker, "func", checker)
-        validator_cls = getattr(func, "__self__", None)
+        checker, validator_cls = _meta_schema_check(self, schema, schema_value)
         if validator_cls is None:
             return error
         meta_cls = validator_for(validator_cls.META_SCHEMA, default=validator_cls)  # as check_schema does
