@@ -68,6 +68,7 @@ class ValidationRun:
         self._futures: dict[str, Future] = {}
         self._wanted: dict[str, tuple[Request, str]] = {}  # key -> (request, cache digest)
         self._results: dict[str, list[ValidationIssue]] = {}
+        self._digests: dict[Request, str] = {}  # the texts do not change during a run: hash them once
 
     def start(self, keys: list[str]) -> None:
         """Start workers on the candidate specs (all cores busy while the audit parses and checks).
@@ -91,7 +92,7 @@ class ValidationRun:
         a wrong guess only costs validating that spec in this process."""
         if self.cache_dir is None:
             return False
-        root = _root_digest(self.store, key)
+        root = self._digest(_root_request(key))
         if not root:
             return False
         try:
@@ -99,13 +100,18 @@ class ValidationRun:
             request = Request(key, last["version"], last["refs_ok"], tuple(last["files"]))
         except (OSError, ValueError, KeyError, TypeError):
             return False
-        digest = _digest(self.store, request)
+        digest = self._digest(request)
         return bool(digest) and _cache_file(self.cache_dir, digest).is_file()
+
+    def _digest(self, request: Request) -> str:
+        if request not in self._digests:
+            self._digests[request] = _digest(self.store, request)
+        return self._digests[request]
 
     def add(self, spec: Spec) -> None:
         """A parsed spec that is to be validated."""
         request = request_for(spec)
-        digest = _digest(self.store, request)
+        digest = self._digest(request)
         cached = _read_cache(self.cache_dir, digest) if self.cache_dir and digest else None
         if cached is not None:
             self._results[spec.key] = cached
@@ -136,10 +142,17 @@ class ValidationRun:
                 advance()
             if self.cache_dir and digest:
                 _write_cache(self.cache_dir, digest, computed[key])
-                _write_reads(self.cache_dir, self.store, request)
+                self._write_reads(request)
         self._results.update(computed)
         self._wanted.clear()
         return dict(self._results)
+
+    def _write_reads(self, request: Request) -> None:
+        """What the spec amounted to and read, under the hash of its root file (`_probably_cached`)."""
+        root = self._digest(_root_request(request.key))
+        if root and self.cache_dir:
+            _write_json(_cache_file(self.cache_dir, root, "reads"),
+                        {"version": request.version, "refs_ok": request.refs_ok, "files": list(request.files)})
 
     def close(self) -> None:
         for key in list(self._futures):
@@ -237,9 +250,9 @@ def _digest(store: DocumentStore, request: Request) -> str:
     return digest.hexdigest()
 
 
-def _root_digest(store: DocumentStore, key: str) -> str:
-    """Hash of the root file alone (and the tool versions): the key to what it read last time."""
-    return _digest(store, Request(key, "", False, (key,)))
+def _root_request(key: str) -> Request:
+    """The root file alone: its digest (with the tool versions) keys what the spec read last time."""
+    return Request(key, "", False, (key,))
 
 
 def _cache_file(cache_dir: Path, digest: str, kind: str = "validation") -> Path:
@@ -261,14 +274,6 @@ def _write_cache(cache_dir: Path, digest: str, issues: list[ValidationIssue]) ->
         {"pointer": i.pointer, "message": i.message, "file": i.location.file, "at": i.location.pointer,
          "line": i.location.line, "column": i.location.column}
         for i in issues])
-
-
-def _write_reads(cache_dir: Path, store: DocumentStore, request: Request) -> None:
-    """What the spec amounted to and read, under the hash of its root file (`_probably_cached`)."""
-    root = _root_digest(store, request.key)
-    if root:
-        _write_json(_cache_file(cache_dir, root, "reads"),
-                    {"version": request.version, "refs_ok": request.refs_ok, "files": list(request.files)})
 
 
 def _write_json(path: Path, data) -> None:
