@@ -396,6 +396,12 @@ def run_once(cmd: list[str], cwd: Path, env: dict, timeout: float, log_path: Pat
     }
 
 
+# Redocly's words when it gives up on a file, and before it starts on one.
+_REDOCLY_PARSE_ERROR = re.compile(
+    r"(?:Failed to parse API description at|Something went wrong when processing) (.+?):\s*$", re.M)
+_REDOCLY_VALIDATING = re.compile(r"^validating (.+?)\.\.\.\s*$", re.M)
+
+
 def judge(tool: str, result: dict, log_path: Path, n_files: int) -> str:
     """ok, timeout or crash. Linters exit 1 on findings: that is fine."""
     if result["timed_out"]:
@@ -436,11 +442,6 @@ def tool_command(tool: str, corpus: Corpus, ma: list[str], ma_flags: list[str], 
         return [str(bins["spectral"]), "lint", "-r", str(tools_dir / ".spectral.yaml"), "-f", "json", "-q",
                 *files]
     raise ValueError(tool)
-
-
-_REDOCLY_PARSE_ERROR = re.compile(
-    r"(?:Failed to parse API description at|Something went wrong when processing) (.+?):\s*$", re.M)
-_REDOCLY_VALIDATING = re.compile(r"^validating (.+?)\.\.\.\s*$", re.M)
 
 
 def redocly_parseable(files: list[Path], bins: dict[str, Path], cwd: Path, env: dict, timeout: float,
