@@ -4,7 +4,7 @@
     python benchmarks/stages.py validate --fail-on never -q -f json --no-cache FOLDER > /dev/null
 
 Runs the machaudit CLI in this process with its progress hook replaced by one that prints, on
-stderr, the wall and CPU seconds of every stage (discovery before the first stage, parsing,
+stderr, the wall and CPU seconds of every stage and the memory at its end (discovery before the first stage, parsing,
 validating, checks…, and reporting after the last). Use the Python that has machaudit installed.
 """
 
@@ -16,6 +16,17 @@ import sys
 import time
 
 import machaudit.progress as progress_module
+
+
+def _memory() -> str:
+    """Resident and peak resident MB of this process (Linux /proc; blank elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            fields = dict(line.split(":", 1) for line in status if line.startswith(("VmRSS", "VmHWM")))
+    except OSError:
+        return ""
+    rss, peak = (int(fields[k].split()[0]) // 1024 for k in ("VmRSS", "VmHWM"))
+    return f"  rss {rss:6d} MB  peak {peak:6d} MB"
 
 
 def _cpu() -> float:
@@ -33,7 +44,7 @@ class StageTimer(progress_module.NullProgress):
     def _flush(self, next_name: str, next_total: int) -> None:
         now, cpu = time.perf_counter(), _cpu()
         print(f"stage {self.name:<20} {self.total:>6} items  wall {now - self.wall:8.2f}s  "
-              f"cpu {cpu - self.cpu:8.2f}s", file=sys.stderr, flush=True)
+              f"cpu {cpu - self.cpu:8.2f}s{_memory()}", file=sys.stderr, flush=True)
         self.name, self.total, self.wall, self.cpu = next_name, next_total, now, cpu
 
     def stage(self, name: str, total: int) -> None:

@@ -174,6 +174,7 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
 def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, catalog, declared: list[str],
                 all_keys: list[str], run: ValidationRun | None, progress) -> Stack:
     specs: dict[str, Spec] = {}
+    suppressions = []
     progress.stage("parsing", len(all_keys))
     for key in all_keys:
         progress.advance()
@@ -182,7 +183,10 @@ def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, cata
             specs[key] = spec
             if run is not None and validatable(spec):
                 run.add(spec)
+            if spec.parsed:
+                suppressions += spec_suppressions(store, spec)
         # A scanned file that parses but only looked like a root ("openapi:" in a fragment) is dropped.
+        store.release(spec.files)
 
     entities = dict(catalog.entities)
     undeclared: tuple[str, ...] = ()
@@ -196,7 +200,6 @@ def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, cata
             entity = _inferred_api(spec, entities)
             entities[entity.ref] = entity
 
-    suppressions = [s for spec in specs.values() if spec.parsed for s in spec_suppressions(store, spec)]
     for entity in catalog.entities.values():
         spec = specs.get(entity.spec_file) if entity.spec_file else None
         suppressions += entity_suppressions(entity, spec.display if spec else "")
@@ -287,7 +290,8 @@ def _sniff(store: DocumentStore, key: str) -> str:
     except DocumentError:
         return "spec"  # unreadable: report it as a spec problem rather than lose it
     if is_catalog_text(text):
-        return "catalog"
+        return "catalog"  # its text is kept: catalog positions are looked up in it throughout
+    store.release([key])  # read again when parsed: all texts at once would be a large peak
     pattern = _JSON_ROOT if key.lower().endswith(".json") else _YAML_ROOT
     return "spec" if pattern.search(text) else ""
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from machaudit.findings import Location
 from machaudit.sources.documents import DocumentError, LineIndex, Limits, parse_document
+
+
+# Findings arrive grouped by file (see engine): a few indexes cover the files being located.
+_LINE_INDEXES_KEPT = 16
 
 
 def is_url(text: str) -> bool:
@@ -34,10 +39,14 @@ class DocumentStore:
         self.limits = limits
         self.fetch = fetch
         self.allow_remote_refs = allow_remote_refs
+        # Texts of local files are held only until `release`d (on large portfolios they were a
+        # tenth of the memory); positions are then found in the file read again, if unchanged.
         self._texts: dict[str, str] = {}
+        self._stamps: dict[str, tuple[int, int]] = {}  # local file -> (size, mtime) when first read
+        self._known: dict[str, None] = {}  # every key whose text was read, in reading order
         self._data: dict[str, Any] = {}
         self._errors: dict[str, DocumentError] = {}
-        self._lines: dict[str, LineIndex] = {}
+        self._lines: OrderedDict[str, LineIndex | None] = OrderedDict()  # the most recently used few
         self._by_display: dict[str, str] | None = None
         self._origins: dict[str, tuple[str, int, int]] = {}
 
@@ -77,6 +86,8 @@ class DocumentStore:
     def text(self, key: str) -> str:
         if key in self._texts:
             return self._texts[key]
+        if key in self._stamps:  # released: read again (if unchanged), and not kept
+            return self._read_local(key)
         if is_url(key):
             if self.fetch is None:
                 raise DocumentError("remote documents are not fetched (use --allow-remote)")
@@ -84,7 +95,14 @@ class DocumentStore:
         else:
             text = self._read_local(key)
         self._texts[key] = text
+        self._known[key] = None
         return text
+
+    def release(self, keys) -> None:
+        """Forget the texts of these local files (parsed documents stay): read again if needed."""
+        for key in keys:
+            if key in self._stamps:
+                self._texts.pop(key, None)
 
     def _read_local(self, key: str) -> str:
         path = Path(key)
@@ -96,6 +114,9 @@ class DocumentStore:
                 raise DocumentError("not a regular file (a pipe, device or socket); not read")
             if info.st_size > self.limits.max_bytes:
                 raise DocumentError(f"file is {info.st_size:,} bytes, over the limit of {self.limits.max_bytes:,}")
+            stamp = self._stamps.setdefault(key, (info.st_size, info.st_mtime_ns))
+            if stamp != (info.st_size, info.st_mtime_ns):  # read again after `release`
+                raise DocumentError("file changed while being audited")
             with path.open("rb") as handle:  # never more than the limit, whatever stat said
                 raw = handle.read(self.limits.max_bytes + 1)
             if len(raw) > self.limits.max_bytes:
@@ -130,6 +151,7 @@ class DocumentStore:
         """Register text obtained elsewhere: an inline catalog definition, whose positions are
         reported in the catalog file (origin: catalog key, line offset, column offset)."""
         self._texts[key] = text
+        self._known[key] = None
         if origin:
             self._origins[key] = origin
 
@@ -137,8 +159,8 @@ class DocumentStore:
 
     def locate_location(self, location: Location) -> Location:
         """Fill in the line of a Location a check made from a displayed file name and a pointer."""
-        if self._by_display is None or len(self._by_display) != len(self._texts):
-            self._by_display = {self.display(k): k for k in self._texts}
+        if self._by_display is None or len(self._by_display) != len(self._known):
+            self._by_display = {self.display(k): k for k in self._known}
         key = self._by_display.get(location.file)
         if key is None:
             return location
@@ -151,12 +173,9 @@ class DocumentStore:
 
             key, pointer = through_refs(self, key, pointer)
         display = self.display(key)
-        text = self._texts.get(key)
-        if text is None:
-            return Location(display, pointer)
-        index = self._lines.get(key)
+        index = self._line_index(key, multi)
         if index is None:
-            index = self._lines[key] = LineIndex(text, urlsplit(key).path if is_url(key) else key, multi)
+            return Location(display, pointer)
         found = index.position(pointer)
         if key in self._origins:
             origin, line_offset, column_offset = self._origins[key]
@@ -165,3 +184,18 @@ class DocumentStore:
         if found is None:
             return Location(display, pointer)
         return Location(display, pointer, found[0], found[1])
+
+    def _line_index(self, key: str, multi: bool) -> LineIndex | None:
+        if key in self._lines:
+            self._lines.move_to_end(key)
+            return self._lines[key]
+        if key not in self._known:
+            return None  # never read
+        try:
+            index = LineIndex(self.text(key), urlsplit(key).path if is_url(key) else key, multi)
+        except DocumentError:
+            index = None  # gone or changed since it was read: the pointer alone locates it
+        self._lines[key] = index
+        if len(self._lines) > _LINE_INDEXES_KEPT:
+            self._lines.popitem(last=False)
+        return index

@@ -7,7 +7,7 @@ from typing import Any
 
 from machaudit.findings import Location
 from machaudit.model import Entity, Spec, Suppression
-from machaudit.sources.documents import iter_mappings, pointer_of
+from machaudit.sources.documents import DocumentError, iter_mappings, pointer_of
 from machaudit.sources.store import DocumentStore
 
 SPEC_KEY = "x-machaudit-ignore"
@@ -17,7 +17,11 @@ ANNOTATION = "machaudit.io/ignore"
 def spec_suppressions(store: DocumentStore, spec: Spec) -> list[Suppression]:
     out: list[Suppression] = []
     for key, document in spec.documents.items():
-        if SPEC_KEY not in store.text(key):
+        try:
+            mentioned = SPEC_KEY in store.text(key)
+        except DocumentError:
+            mentioned = True  # changed since it was parsed: look in what was parsed
+        if not mentioned:
             continue  # most files have none: skip the walk
         display = store.display(key)
         for link, node in iter_mappings(document):

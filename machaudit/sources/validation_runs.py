@@ -184,30 +184,32 @@ def _size(store: DocumentStore, key: str) -> int:
 
 # -- workers --------------------------------------------------------------------------------------
 
-_WORKER_STORE: DocumentStore | None = None
+_WORKER_STORE_ARGS: tuple | None = None
 
 
 def _init_worker(roots: list[Path], limits: Limits, allow_remote: bool) -> None:
-    global _WORKER_STORE
+    global _WORKER_STORE_ARGS
     gc.enable()  # forked while the audit reads specs with the collector paused (cli._without_cyclic_gc)
     fetch = None
     if allow_remote:
         from machaudit.sources.remote import make_fetcher
 
         fetch = make_fetcher(limits)
-    _WORKER_STORE = DocumentStore(list(roots), limits, fetch, allow_remote)
+    _WORKER_STORE_ARGS = (list(roots), limits, fetch, allow_remote)
 
 
 def _validate_in_worker(key: str) -> tuple[Request | None, list[ValidationIssue]]:
-    """Read the spec as the audit does, then validate it: (the request it amounts to, issues)."""
+    """Read the spec as the audit does, then validate it: (the request it amounts to, issues).
+    A store per spec: a worker holds one spec's documents at a time, not all it has validated."""
     from machaudit.sources.openapi import read_spec, validatable
 
-    assert _WORKER_STORE is not None, "worker not initialised"
-    spec = read_spec(_WORKER_STORE, key)
+    assert _WORKER_STORE_ARGS is not None, "worker not initialised"
+    store = DocumentStore(*_WORKER_STORE_ARGS)
+    spec = read_spec(store, key)
     if not validatable(spec):
         return None, []
     request = request_for(spec)
-    return request, _validate_located(_WORKER_STORE, request)
+    return request, _validate_located(store, request)
 
 
 def _validate_located(store: DocumentStore, request: Request) -> list[ValidationIssue]:
