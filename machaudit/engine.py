@@ -166,13 +166,13 @@ def run_checks(
         sections.update(context.sections)
         override = (severities or {}).get(info.id)
         for result in produced:
-            if locate and result.location and result.location.line is None and result.location.pointer:
-                result = result.with_location(locate(result.location))
             if override is not None and result.state is State.FAIL:
                 result = replace(result, severity=override)
             results.append(result)
     if validated is not None and not waiting:
         stack = validated()  # the report's spec summary says which specs are valid
+    if locate is not None:
+        _locate_all(results, locate)
     results, uses = _apply_suppressions(results, stack.suppressions, checks)
     if baseline is not None:
         results = [replace(r, known=True) if r.state is State.FAIL and r.fingerprint in baseline else r
@@ -192,6 +192,14 @@ def run_checks(
         sections=sections,
         duration_seconds=time.perf_counter() - started,
     )
+
+
+def _locate_all(results: list[Result], locate: Callable[[Location], Location]) -> None:
+    """Lines for results a check located by pointer only, file after file: each file's text is
+    read and indexed once, not once per check that found something in it."""
+    pending = [i for i, r in enumerate(results) if r.location and r.location.line is None and r.location.pointer]
+    for i in sorted(pending, key=lambda i: results[i].location.file):
+        results[i] = results[i].with_location(locate(results[i].location))
 
 
 def _apply_suppressions(results: list[Result], suppressions: tuple[Suppression, ...], checks) -> tuple[list[Result], list[SuppressionUse]]:

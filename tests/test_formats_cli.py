@@ -30,3 +30,25 @@ def test_terminal_sarif_junit_and_markdown_in_one_run(tmp_path):
     assert "**ORC001** dependency-cycle" in text
     for path in (sarif, junit, markdown):
         assert "\x1b[" not in path.read_text(encoding="utf-8")  # machine formats never carry colour
+
+
+SAMPLE = FIXTURES.parent.parent / "sample_specs" / "distributor"
+
+
+def test_json_and_sarif_reports_are_the_text_the_json_module_writes(tmp_path):
+    """orjson writes the reports; the text must be what json.dumps(indent=2) would have written."""
+    report, sarif = tmp_path / "report.json", tmp_path / "report.sarif"
+    run = run_cli("audit", str(SAMPLE), "-f", f"json:{report}", "-f", f"sarif:{sarif}", "--fail-on", "never")
+    assert run.exit_code == 0, run.stderr
+    for path, sort_keys in ((report, False), (sarif, True)):
+        text = path.read_text(encoding="utf-8")
+        assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False, sort_keys=sort_keys) + "\n"
+    assert len(json.loads(report.read_text(encoding="utf-8"))["findings"]) > 50
+
+
+def test_what_orjson_refuses_is_written_the_standard_way():
+    from machaudit.formatters.json import indented_json
+
+    data = {"maxLength": 2**70, "label": "Größe <b>", 3: [1.5, None, {}]}
+    assert indented_json(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    assert json.loads(indented_json(data))["maxLength"] == 2**70

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from machaudit.engine import AuditReport
 from machaudit.findings import Result, State
 
@@ -72,4 +74,19 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
 
 
 def render(report: AuditReport, color: bool = False) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"
+    return indented_json(report_dict(report))
+
+
+def indented_json(data: Any, sort_keys: bool = False) -> str:
+    """The text `json.dumps(data, indent=2, ensure_ascii=False, default=str)` writes, plus a newline
+    (but for floats under 1e-4, written 0.00001, and NaN or infinities, written null: valid JSON).
+
+    orjson writes it about five times faster and without the millions of pieces Python's indenting
+    encoder makes (a report of 5,000 specs is 54 MB); what orjson refuses (an integer over 64 bits
+    from a spec, say) goes the standard way.
+    """
+    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
+    try:
+        return orjson.dumps(data, option=options | (orjson.OPT_SORT_KEYS if sort_keys else 0), default=str).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys, default=str) + "\n"

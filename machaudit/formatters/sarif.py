@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from machaudit.engine import AuditReport
 from machaudit.findings import Location, Result, Severity, State
+from machaudit.formatters.json import indented_json
 from machaudit.registry import CheckInfo
 
 SARIF_VERSION = "2.1.0"
@@ -262,4 +263,4 @@ def sarif_log(report: AuditReport) -> dict[str, Any]:
 
 
 def render(report: AuditReport, color: bool = False) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n"
+    return indented_json(sarif_log(report), sort_keys=True)
