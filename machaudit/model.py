@@ -136,10 +136,15 @@ class Spec:
     operations: tuple[Operation, ...] = ()
     problems: tuple[SpecProblem, ...] = ()
     files: tuple[str, ...] = ()  # every file this spec reads, root first
-    data: Mapping[str, Any] | None = None  # the parsed root document; None when unreadable
     # Every parsed document this spec reads (root and $ref targets), by store key, so checks can
-    # follow references without touching the file system (see machaudit.spec_analysis).
+    # follow references without touching the file system (see machaudit.spec_analysis). The
+    # sources hand out a mapping that brings documents back into memory as they are read.
     documents: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def data(self) -> Any:
+        """The parsed root document; None when unreadable."""
+        return self.documents.get(self.key)
 
     @property
     def family(self) -> str:
@@ -149,7 +154,7 @@ class Spec:
 
     @property
     def parsed(self) -> bool:
-        return self.data is not None
+        return self.key in self.documents
 
 
 @dataclass(frozen=True)

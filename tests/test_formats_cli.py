@@ -50,5 +50,5 @@ def test_what_orjson_refuses_is_written_the_standard_way():
     from machaudit.formatters.json import indented_json
 
     data = {"maxLength": 2**70, "label": "Größe <b>", 3: [1.5, None, {}]}
-    assert indented_json(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    assert indented_json(data) == (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     assert json.loads(indented_json(data))["maxLength"] == 2**70

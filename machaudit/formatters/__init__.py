@@ -1,6 +1,7 @@
 """Formatters turn an AuditReport into text (or bytes). They see nothing but the report.
 
-Each entry names a module with `render(report, color) -> str`; modules are imported only when used.
+Each entry names a module with `render(report, color) -> str`, or bytes (UTF-8) where the text can
+be large (JSON, SARIF); modules are imported only when used.
 """
 
 from __future__ import annotations
@@ -20,5 +21,5 @@ FORMATTERS: dict[str, str] = {
 }
 
 
-def render(name: str, report: AuditReport, color: bool = False) -> str:
+def render(name: str, report: AuditReport, color: bool = False) -> str | bytes | bytearray:
     return importlib.import_module(FORMATTERS[name]).render(report, color)

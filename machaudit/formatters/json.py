@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -31,6 +32,7 @@ def result_dict(result: Result) -> dict[str, Any]:
 
 
 def report_dict(report: AuditReport) -> dict[str, Any]:
+    """The report's fields; the long lists (findings, evidence gaps, results) as generators."""
     by_state: dict[str, int] = {s.value: 0 for s in State}
     for result in report.results:
         by_state[result.state.value] += 1
@@ -55,38 +57,60 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
              "severity": c.severity.label, "summary": c.summary}
             for c in report.checks
         ],
-        "findings": [result_dict(r) for r in report.findings],
-        "suppressed_findings": [result_dict(r) for r in report.suppressed],
+        "findings": (result_dict(r) for r in report.findings),
+        "suppressed_findings": (result_dict(r) for r in report.suppressed),
         "suppressions": [
             {"check": s.check, "reason": s.reason, "file": s.location.file, "line": s.location.line,
              "used": s.used, "problem": s.problem or None}
             for s in report.suppressions
         ],
-        "evidence_gaps": [result_dict(r) for r in report.results if r.state is State.UNKNOWN],
-        "results": [
+        "evidence_gaps": (result_dict(r) for r in report.results if r.state is State.UNKNOWN),
+        "results": (
             {"check": r.check_id, "subject": r.subject, "state": r.state.value}
             for r in report.results if r.state in (State.PASS, State.NOT_APPLICABLE)
-        ],
+        ),
         "journey": report.journey,
         "sections": dict(report.sections),
         "errors": [{"check": e.check_id, "message": e.message} for e in report.errors],
     }
 
 
-def render(report: AuditReport, color: bool = False) -> str:
-    return indented_json(report_dict(report))
+def render(report: AuditReport, color: bool = False) -> bytearray:
+    """UTF-8 JSON, indented by two. The long lists are written item by item into one buffer, so
+    that a report of thousands of specs never exists as one structure of dicts beside its text."""
+    out = bytearray(b"{")
+    for i, (key, value) in enumerate(report_dict(report).items()):
+        out += (b",\n  " if i else b"\n  ") + _dumps(key) + b": "
+        if not isinstance(value, Iterator):
+            out += _indented(_dumps(value), 2)
+            continue
+        empty = True
+        for item in value:
+            out += b"[\n    " if empty else b",\n    "
+            out += _indented(_dumps(item), 4)
+            empty = False
+        out += b"[]" if empty else b"\n  ]"
+    out += b"\n}\n"
+    return out
 
 
-def indented_json(data: Any, sort_keys: bool = False) -> str:
-    """The text `json.dumps(data, indent=2, ensure_ascii=False, default=str)` writes, plus a newline
-    (but for floats under 1e-4, written 0.00001, and NaN or infinities, written null: valid JSON).
+def _indented(text: bytes, spaces: int) -> bytes:
+    # JSON text has line breaks only between its tokens (those in strings are written \n).
+    return text.replace(b"\n", b"\n" + b" " * spaces)
 
-    orjson writes it about five times faster and without the millions of pieces Python's indenting
-    encoder makes (a report of 5,000 specs is 54 MB); what orjson refuses (an integer over 64 bits
-    from a spec, say) goes the standard way.
-    """
-    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
+
+def indented_json(data: Any, sort_keys: bool = False) -> bytes:
+    """The UTF-8 of `json.dumps(data, indent=2, ensure_ascii=False, default=str)`, plus a newline
+    (but for floats under 1e-4, written 0.00001, and NaN or infinities, written null: valid JSON)."""
+    return _dumps(data, sort_keys) + b"\n"
+
+
+def _dumps(data: Any, sort_keys: bool = False) -> bytes:
+    """orjson writes it about five times faster and without the millions of pieces Python's
+    indenting encoder makes; what orjson refuses (an integer over 64 bits from a spec, say) goes
+    the standard way."""
+    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | (orjson.OPT_SORT_KEYS if sort_keys else 0)
     try:
-        return orjson.dumps(data, option=options | (orjson.OPT_SORT_KEYS if sort_keys else 0), default=str).decode("utf-8")
+        return orjson.dumps(data, option=options, default=str)
     except orjson.JSONEncodeError:
-        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys, default=str) + "\n"
+        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys, default=str).encode("utf-8")

@@ -262,5 +262,5 @@ def sarif_log(report: AuditReport) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render(report: AuditReport, color: bool = False) -> str:
+def render(report: AuditReport, color: bool = False) -> bytes:
     return indented_json(sarif_log(report), sort_keys=True)

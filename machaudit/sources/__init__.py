@@ -179,7 +179,7 @@ def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, cata
     for key in all_keys:
         progress.advance()
         spec = read_spec(store, key)
-        if spec.parsed or key in declared or key in inputs.specs or not _parses(store, key):
+        if spec.parsed or key in declared or key in inputs.specs or not store.parses(key):
             specs[key] = spec
             if run is not None and validatable(spec):
                 run.add(spec)
@@ -187,6 +187,7 @@ def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, cata
                 suppressions += spec_suppressions(store, spec)
         # A scanned file that parses but only looked like a root ("openapi:" in a fragment) is dropped.
         store.release(spec.files)
+        store.shelve(spec.files)
 
     entities = dict(catalog.entities)
     undeclared: tuple[str, ...] = ()
@@ -273,14 +274,6 @@ def _read_journey_file(store: DocumentStore, path: str) -> list:
     if not found:
         raise InputError(f"--journey {path}: no document with kind: Journey")
     return found
-
-
-def _parses(store: DocumentStore, key: str) -> bool:
-    try:
-        store.load(key)
-        return True
-    except DocumentError:
-        return False
 
 
 def _sniff(store: DocumentStore, key: str) -> str:

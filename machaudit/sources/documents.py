@@ -35,13 +35,16 @@ SpecLoader.yaml_implicit_resolvers = {
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on one untrusted document. A document over a bound is refused, not half-read."""
+    """Bounds on untrusted documents. A document over a bound is refused, not half-read."""
 
     max_bytes: int = 64 * 1024 * 1024
     max_depth: int = 200
     # Values reachable once YAML aliases are expanded: a "billion laughs" document is tiny on disk
     # but explodes here, so it is refused before any consumer walks it.
     max_nodes: int = 20_000_000
+    # Parsed documents held at once, in MB of their marshalled form (x5-6 as Python objects);
+    # beyond it, the documents of specs not being read are kept marshalled until read again.
+    parsed_documents_mb: int = 16
 
 
 class DocumentError(Exception):

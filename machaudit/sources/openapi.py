@@ -9,7 +9,7 @@ from machaudit.findings import Location, escape_pointer_token
 from machaudit.model import HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.refs import RefError, check_refs, follow
-from machaudit.sources.store import DocumentStore
+from machaudit.sources.store import DocumentStore, SpecDocuments
 from machaudit.sources.validate import ValidationIssue, spec_version
 
 
@@ -53,8 +53,7 @@ def read_spec(store: DocumentStore, key: str) -> Spec:
         operations=tuple(_operations(store, key, data)),
         problems=tuple(problems),
         files=tuple(files),
-        data=data,
-        documents=_documents(store, files),
+        documents=SpecDocuments(store, [k for k in files if store.parses(k)]),
     )
 
 
@@ -69,14 +68,6 @@ def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIss
     return replace(spec, problems=spec.problems + invalid) if invalid else spec
 
 
-def _documents(store: DocumentStore, keys: list[str]) -> dict[str, Any]:
-    out = {}
-    for key in keys:
-        try:
-            out[key] = store.load(key)
-        except DocumentError:
-            pass
-    return out
 
 
 def _text(value: Any) -> str:

@@ -1,11 +1,15 @@
-"""The store forgets texts it has parsed (memory on large portfolios) and still locates findings."""
+"""Memory on large portfolios: the store forgets texts it has parsed (and still locates findings),
+and keeps parsed documents marshalled while no check reads their spec."""
 
 from __future__ import annotations
 
 import os
 
+import pytest
+
 from machaudit.findings import Location
 from machaudit.sources import LoadOptions, load_stack
+from machaudit.sources.documents import Limits
 from machaudit.sources.store import DocumentStore
 
 SPEC = """\
@@ -61,3 +65,45 @@ def test_load_stack_keeps_no_texts_of_specs(tmp_path):
     orders = next(s for s in stack.specs.values() if s.key.endswith("orders.yaml"))
     found = store.locate_location(Location(orders.display, "/paths/~1orders/get"))  # as the engine does
     assert (found.line, found.column) == (7, 5)
+
+
+def _specs(tmp_path, count, budget_mb):
+    for i in range(count):
+        (tmp_path / f"s{i}.yaml").write_text(SPEC.replace("Orders", f"Orders {i}"))
+    stack, store = load_stack([str(tmp_path)], LoadOptions(validate=False, limits=Limits(parsed_documents_mb=budget_mb)))
+    return [stack.specs[k] for k in sorted(stack.specs)], store
+
+
+def test_parsed_specs_are_shelved_and_brought_back_when_read(tmp_path):
+    specs, store = _specs(tmp_path, 3, 0)
+    assert not store._data and len(store._shelf) == 3  # nothing parsed is held once loading is done
+    first = specs[0].data
+    assert first["info"]["title"] == "Orders 0" and specs[0].parsed
+    assert specs[0].data is first  # the same objects while the spec is being read
+    assert specs[0].documents[specs[0].key] is first
+    specs[1].data  # budget 0: reading another spec makes the first forget its documents
+    assert specs[0].documents._held == {}
+    again = specs[0].data
+    assert again == first  # (from the store's few last brought back, or marshalled again)
+
+
+def test_specs_within_the_budget_stay_parsed(tmp_path):
+    specs, _ = _specs(tmp_path, 3, 16)
+    held = [s.data for s in specs]
+    assert all(s.data is h for s, h in zip(specs, held))
+
+
+def test_spec_documents_mapping(tmp_path):
+    specs, _ = _specs(tmp_path, 1, 0)
+    documents = specs[0].documents
+    assert list(documents) == [specs[0].key] and len(documents) == 1
+    assert documents.get("/elsewhere.yaml") is None and "/elsewhere.yaml" not in documents
+    with pytest.raises(KeyError):
+        documents["/elsewhere.yaml"]
+
+
+def test_unparseable_spec_has_no_documents(tmp_path):
+    (tmp_path / "broken.yaml").write_text("openapi: 3.0.3\ninfo: [\n")
+    stack, _ = load_stack([str(tmp_path)], LoadOptions(validate=False))
+    (spec,) = stack.specs.values()
+    assert not spec.parsed and spec.data is None and dict(spec.documents) == {}
