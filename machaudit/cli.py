@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -79,27 +80,36 @@ def _use_color(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
-def write_atomically(path: str, content: str | bytes) -> None:
-    """Write via a temporary file in the same folder, so a reader never sees half a report."""
+def write_atomically(path: str, content: str | bytes | Iterable[bytes]) -> None:
+    """Write via a temporary file in the same folder, so a reader never sees half a report
+    (content given in pieces is written as the pieces are made)."""
     target = Path(path)
     if not target.parent.exists():
         raise UserError(f"cannot write {path}: folder {target.parent} does not exist")
-    data = content.encode("utf-8") if isinstance(content, str) else content
     if target.exists() and not target.is_file():  # /dev/null, a pipe: write through, never replace it
         try:
             with open(target, "wb") as handle:
-                handle.write(data)
+                _write_pieces(handle, content)
         except OSError as exc:
             raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
         return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            _write_pieces(handle, content)
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def _write_pieces(handle, content: str | bytes | Iterable[bytes]) -> None:
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    for piece in (content,) if isinstance(content, (bytes, bytearray)) else content:
+        handle.write(piece)
 
 
 def _split_list(values: tuple[str, ...]) -> list[str]:
@@ -203,16 +213,22 @@ def _run(loaded, graphs, chosen, config, known, journey_map, progress):
 
 def _emit(report, outputs, config, color, quiet, write_baseline):
     from machaudit.baseline import write_baseline as save_baseline
-    from machaudit.formatters import render
+    from machaudit.formatters import render_lazily
 
     use_color = _use_color(color)
-    rendered = [(target, render(name, report, use_color and target is None and name == "terminal"))
+    rendered = [(target, render_lazily(name, report, use_color and target is None and name == "terminal"))
                 for name, target in outputs]
     for target, text in rendered:  # files only after the audit succeeded
         if target is not None:
             write_atomically(target, text)
-        else:
+        elif isinstance(text, (str, bytes)):
             click.echo(text, nl=False, color=use_color)  # click strips ANSI off a non-TTY otherwise
+        elif hasattr(sys.stdout, "buffer"):
+            sys.stdout.flush()
+            _write_pieces(sys.stdout.buffer, text)
+            sys.stdout.buffer.flush()
+        else:  # a text-only stdout (an embedding program's StringIO)
+            click.echo(b"".join(text).decode("utf-8"), nl=False)
     if write_baseline:
         write_atomically(write_baseline, save_baseline(report))
     if not quiet and any(target is not None or name != "terminal" for name, target in outputs):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from tests.conftest import FIXTURES, run_cli
 
 CYCLE = FIXTURES / "checks" / "ORC001" / "fail"
@@ -52,3 +54,27 @@ def test_what_orjson_refuses_is_written_the_standard_way():
     data = {"maxLength": 2**70, "label": "Größe <b>", 3: [1.5, None, {}]}
     assert indented_json(data) == (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     assert json.loads(indented_json(data))["maxLength"] == 2**70
+
+
+def test_json_report_on_stdout_is_the_json_report_file(tmp_path):
+    report = tmp_path / "report.json"
+    to_file = run_cli("audit", str(CYCLE), "-f", f"json:{report}", "-q")
+    to_stdout = run_cli("audit", str(CYCLE), "-f", "json", "-q")
+    assert to_file.exit_code == to_stdout.exit_code == 1
+    assert to_stdout.stdout.encode("utf-8") == report.read_bytes()
+    assert "ORC001" in {f["check"] for f in json.loads(report.read_bytes())["findings"]}
+
+
+def test_a_report_that_fails_while_written_leaves_no_file(tmp_path):
+    from machaudit.cli import write_atomically
+
+    def pieces():
+        yield b'{"findings": ['
+        raise RuntimeError("formatter bug")
+
+    target = tmp_path / "report.json"
+    target.write_bytes(b"the previous report")
+    with pytest.raises(RuntimeError):
+        write_atomically(str(target), pieces())
+    assert target.read_bytes() == b"the previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind

@@ -75,9 +75,13 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
     }
 
 
-def render(report: AuditReport, color: bool = False) -> bytearray:
-    """UTF-8 JSON, indented by two. The long lists are written item by item into one buffer, so
-    that a report of thousands of specs never exists as one structure of dicts beside its text."""
+def render(report: AuditReport, color: bool = False) -> bytes:
+    return b"".join(chunks(report))
+
+
+def chunks(report: AuditReport) -> Iterator[bytes]:
+    """UTF-8 JSON, indented by two, in pieces of about a megabyte: the long lists are written item
+    by item, so a report of thousands of specs never exists whole, neither as dicts nor as text."""
     out = bytearray(b"{")
     for i, (key, value) in enumerate(report_dict(report).items()):
         out += (b",\n  " if i else b"\n  ") + _dumps(key) + b": "
@@ -89,9 +93,15 @@ def render(report: AuditReport, color: bool = False) -> bytearray:
             out += b"[\n    " if empty else b",\n    "
             out += _indented(_dumps(item), 4)
             empty = False
+            if len(out) > _CHUNK:
+                yield bytes(out)
+                out.clear()
         out += b"[]" if empty else b"\n  ]"
     out += b"\n}\n"
-    return out
+    yield bytes(out)
+
+
+_CHUNK = 1 << 20
 
 
 def _indented(text: bytes, spaces: int) -> bytes:
