@@ -43,8 +43,8 @@ class Limits:
     # but explodes here, so it is refused before any consumer walks it.
     max_nodes: int = 20_000_000
     # Parsed documents held at once, in MB of their marshalled form (x5-6 as Python objects);
-    # beyond it, the documents of specs not being read are kept marshalled until read again.
-    parsed_documents_mb: int = 16
+    # beyond it, the documents of specs not being read are kept compressed until read again.
+    parsed_documents_mb: int = 4
 
 
 class DocumentError(Exception):
