@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from machaudit import __version__
-from machaudit.findings import Location, Result, Severity, State
+from machaudit.findings import NO_EVIDENCE, Location, Result, Severity, State
 from machaudit.graph import Graphs
 from machaudit.model import Stack, Suppression
 from machaudit.policy import Policy
@@ -42,7 +42,7 @@ class CheckContext:
             message=message,
             severity=severity if severity is not None else self.info.severity,
             location=location,
-            evidence=dict(evidence or {}),
+            evidence=dict(evidence) if evidence else NO_EVIDENCE,
         )
 
     def fail(self, subject: str, message: str, location: Location | None = None,
@@ -152,6 +152,8 @@ def run_checks(
         progress.stage("checks", len(checks) - len(waiting))
     for info in [c for c in checks if c not in waiting] + waiting:
         if waiting and info is waiting[0]:
+            if locate is not None:
+                _locate_all(results, locate)  # while the validator processes finish
             stack = validated()
             if progress is not None:
                 progress.stage("checks", len(waiting))

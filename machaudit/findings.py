@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Mapping
 
 
@@ -37,7 +38,7 @@ class State(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large portfolio has a hundred thousand results
 class Location:
     """Where the evidence is: a file, optionally a JSON pointer inside it, and its line/column."""
 
@@ -55,7 +56,10 @@ class Location:
         return text
 
 
-@dataclass(frozen=True)
+NO_EVIDENCE: Mapping[str, Any] = MappingProxyType({})  # shared by the many results without any
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     check_id: str
     check_name: str
@@ -64,7 +68,7 @@ class Result:
     message: str = ""
     severity: Severity = Severity.INFO
     location: Location | None = None
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = field(default_factory=lambda: NO_EVIDENCE)
     suppressed: str | None = None  # the reason, when a suppression covers this finding
     known: bool = False  # in the baseline: reported, but not new
 
