@@ -234,6 +234,7 @@ def _read_previous(store: DocumentStore, paths: list[str], specs: dict[str, Spec
     for key in previous_inputs.specs + previous_inputs.scanned:
         if _sniff(store, key) == "spec":
             old = read_spec(store, key)
+            store.release(old.files)
             if old.parsed:
                 old_specs.append(old)
 

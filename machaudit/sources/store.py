@@ -48,6 +48,7 @@ class DocumentStore:
         self._texts: dict[str, str] = {}
         self._stamps: dict[str, tuple[int, int]] = {}  # local file -> (size, mtime) when first read
         self._known: dict[str, None] = {}  # every key whose text was read, in reading order
+        self._inside: dict[str, bool] = {}
         self._data: dict[str, Any] = {}  # parsed and not shelved
         # Parsed documents no spec is reading are kept marshalled and compressed (a twentieth of
         # their size as objects; bringing one back is 5x quicker than parsing it): see `shelve`
@@ -83,8 +84,10 @@ class DocumentStore:
     def inside_roots(self, key: str) -> bool:
         if is_url(key):
             return True
-        path = Path(key).resolve()
-        return any(path == root or root in path.parents for root in self.roots)
+        if key not in self._inside:  # asked for every $ref and every read: resolve each path once
+            path = Path(key).resolve()
+            self._inside[key] = any(path == root or root in path.parents for root in self.roots)
+        return self._inside[key]
 
     def join(self, base_key: str, reference: str) -> str:
         """Resolve a relative reference (without fragment) against a document key."""
@@ -99,8 +102,6 @@ class DocumentStore:
     def text(self, key: str) -> str:
         if key in self._texts:
             return self._texts[key]
-        if key in self._stamps:  # released: read again (if unchanged), and not kept
-            return self._read_local(key)
         if is_url(key):
             if self.fetch is None:
                 raise DocumentError("remote documents are not fetched (use --allow-remote)")
@@ -112,7 +113,8 @@ class DocumentStore:
         return text
 
     def release(self, keys) -> None:
-        """Forget the texts of these local files (parsed documents stay): read again if needed."""
+        """Forget the texts of these local files (parsed documents stay): read again, if unchanged,
+        when asked for."""
         for key in keys:
             if key in self._stamps:
                 self._texts.pop(key, None)
@@ -216,7 +218,10 @@ class DocumentStore:
         if key not in self._known:
             return None  # never read
         try:
-            index = LineIndex(self.text(key), urlsplit(key).path if is_url(key) else key, multi)
+            text = self._texts.get(key)
+            if text is None:  # released: read for its positions, not kept
+                text = self._read_local(key)
+            index = LineIndex(text, urlsplit(key).path if is_url(key) else key, multi)
         except DocumentError:
             index = None  # gone or changed since it was read: the pointer alone locates it
         self._lines[key] = index

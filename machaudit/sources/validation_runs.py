@@ -93,6 +93,7 @@ class ValidationRun:
         if self.cache_dir is None:
             return False
         root = self._digest(_root_request(key))
+        self.store.release([key])  # the texts are read again when parsed
         if not root:
             return False
         try:
@@ -101,6 +102,7 @@ class ValidationRun:
         except (OSError, ValueError, KeyError, TypeError):
             return False
         digest = self._digest(request)
+        self.store.release(request.files)
         return bool(digest) and _cache_file(self.cache_dir, digest).is_file()
 
     def _digest(self, request: Request) -> str:
