@@ -129,6 +129,9 @@ def load_config(checks, config_path, paths, flags):
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file="",
            previous=(), jobs=None, cache=True):
+    from machaudit.sources.validation_runs import start_early
+
+    start_early(list(paths), jobs or os.cpu_count() or 1)  # first: its process starts as early as can be
     from machaudit.baseline import read_baseline
     from machaudit.formatters import FORMATTERS
     from machaudit.progress import progress_for

@@ -78,7 +78,7 @@ def test_the_report_waits_for_validation_even_without_a_check_that_needs_it(tmp_
 
 def test_a_worker_that_dies_costs_time_not_findings(tmp_path, monkeypatch):
     # Workers are forked: they run the patched function and exit at once, as a killed one would.
-    monkeypatch.setattr(validation_runs, "_validate_in_worker", lambda key: os._exit(1))
+    monkeypatch.setattr(validation_runs, "_validate_in_worker", lambda key, store: os._exit(1))
     loaded = _load(tmp_path)
     try:
         assert _invalid(loaded.validated()) == {"broken.yaml"}  # validated in this process instead
@@ -99,3 +99,46 @@ def test_a_warm_cache_starts_no_worker(tmp_path, monkeypatch):
             assert _invalid(loaded.validated()) == {"broken.yaml"}
         finally:
             loaded.close()
+
+
+def _large_spec(tmp_path, error: bool):
+    """Over MIN_BYTES_FOR_POOL: many paths, one of them with a misspelt field if `error`."""
+    paths = "".join(f"  /orders{i}:\n    get:\n      description: '{'x' * 900}'\n      responses: {{\"200\": {{description: ok}}}}\n"
+                    for i in range(1200))
+    text = VALID.split("paths:\n")[0] + "paths:\n" + paths
+    if error:
+        text = text.replace("/orders7:\n    get:\n", "/orders7:\n    get:\n      summry: typo\n", 1)
+    path = tmp_path / "large.yaml"
+    path.write_text(text)
+    assert path.stat().st_size >= validation_runs.MIN_BYTES_FOR_POOL
+    return path
+
+
+def test_a_single_large_spec_is_validated_by_a_process_started_early(tmp_path):
+    path = _large_spec(tmp_path, error=True)
+    validation_runs.start_early([str(path)], jobs=2)
+    early = validation_runs._early_pool
+    assert early is not None
+    loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
+    try:
+        assert validation_runs._early_pool is None and loaded.run._pool is early  # taken over
+        (spec,) = loaded.validated().specs.values()
+    finally:
+        loaded.close()
+    single = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=1, cache=False))
+    try:
+        (alone,) = single.validated().specs.values()
+    finally:
+        single.close()
+    assert [p for p in spec.problems if p.kind == "invalid"] == [p for p in alone.problems if p.kind == "invalid"]
+    assert any("summry" in p.message and p.location.line for p in spec.problems)
+
+
+def test_the_early_process_is_not_used_for_several_specs_or_small_ones(tmp_path):
+    validation_runs.start_early([str(_large_spec(tmp_path, error=False)), str(tmp_path)], jobs=2)
+    assert validation_runs._early_pool is None  # several paths: the run makes its own pool
+    (tmp_path / "small.yaml").write_text(VALID)
+    validation_runs.start_early([str(tmp_path / "small.yaml")], jobs=2)
+    assert validation_runs._early_pool is None
+    validation_runs.start_early([str(tmp_path / "large.yaml")], jobs=1)
+    assert validation_runs._early_pool is None  # one core: validation stays in this process

@@ -73,18 +73,22 @@ class ValidationRun:
     def start(self, keys: list[str]) -> None:
         """Start workers on the candidate specs (all cores busy while the audit parses and checks).
         Specs fetched from URLs are validated here, after parsing: a worker would fetch them again."""
+        global _early_pool
+        early, _early_pool = _early_pool, None
         keys = [key for key in keys if not is_url(key) and not self._probably_cached(key)]
         sizes = {key: _size(self.store, key) for key in keys}
+        if early is not None and len(keys) != 1:
+            early.shutdown(wait=False, cancel_futures=True)  # its one process is for one spec
+            early = None
         if self.jobs <= 1 or not keys or (len(keys) < MIN_SPECS_FOR_POOL and sum(sizes.values()) < MIN_BYTES_FOR_POOL):
             return
         context = get_context("fork") if "fork" in _start_methods() else None
-        self._pool = ProcessPoolExecutor(
-            max_workers=min(self.jobs, len(keys)), mp_context=context, initializer=_init_worker,
-            initargs=(self.store.roots, self.store.limits, self.store.allow_remote_refs),
-        )
+        self._pool = early or ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(keys)), mp_context=context, initializer=_init_worker)
+        store = (self.store.roots, self.store.limits, self.store.allow_remote_refs)
         # Largest first, so one big spec does not start last and hold up the end of the run.
         for key in sorted(keys, key=lambda k: -sizes[k]):
-            self._futures[key] = self._pool.submit(_validate_in_worker, key)
+            self._futures[key] = self._pool.submit(_validate_in_worker, key, store)
 
     def _probably_cached(self, key: str) -> bool:
         """Whether the cache holds this spec's result, judged before parsing from the files it read
@@ -169,6 +173,21 @@ class ValidationRun:
             future.cancel()  # not started yet: never runs; running: its result is ignored
 
 
+_early_pool: ProcessPoolExecutor | None = None
+
+
+def start_early(paths: list[str], jobs: int) -> None:
+    """One large spec named on the command line (a CI job checking its API): fork its validator
+    process now, to import the validator while this process reads its configuration and checks.
+    Validating that spec is the longest part of such a run; `ValidationRun.start` takes it over."""
+    global _early_pool
+    if (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
+            and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in _start_methods()):
+        # One process: a second one, forked while the first is still warming up, would get the spec.
+        _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
+        _early_pool.submit(_warm_up)
+
+
 def _start_methods() -> list[str]:
     import multiprocessing
 
@@ -186,32 +205,37 @@ def _size(store: DocumentStore, key: str) -> int:
 
 # -- workers --------------------------------------------------------------------------------------
 
-_WORKER_STORE_ARGS: tuple | None = None
-
-
-def _init_worker(roots: list[Path], limits: Limits, allow_remote: bool) -> None:
-    global _WORKER_STORE_ARGS
+def _init_worker() -> None:
     gc.enable()  # forked while the audit reads specs with the collector paused (cli._without_cyclic_gc)
-    fetch = None
-    if allow_remote:
-        from machaudit.sources.remote import make_fetcher
-
-        fetch = make_fetcher(limits)
-    _WORKER_STORE_ARGS = (list(roots), limits, fetch, allow_remote)
 
 
-def _validate_in_worker(key: str) -> tuple[Request | None, list[ValidationIssue]]:
+def _warm_up() -> None:
+    from machaudit.sources.openapi import read_spec  # noqa: F401  (what a task needs first)
+    from machaudit.sources.validate import _validator_class
+
+    for version in ("2.0", "3.0", "3.1"):
+        _validator_class(version)
+
+
+_worker_fetchers: dict[Limits, object] = {}
+
+
+def _validate_in_worker(key: str, store: tuple) -> tuple[Request | None, list[ValidationIssue]]:
     """Read the spec as the audit does, then validate it: (the request it amounts to, issues).
     A store per spec: a worker holds one spec's documents at a time, not all it has validated."""
     from machaudit.sources.openapi import read_spec, validatable
 
-    assert _WORKER_STORE_ARGS is not None, "worker not initialised"
-    store = DocumentStore(*_WORKER_STORE_ARGS)
-    spec = read_spec(store, key)
+    roots, limits, allow_remote = store
+    if allow_remote and limits not in _worker_fetchers:
+        from machaudit.sources.remote import make_fetcher
+
+        _worker_fetchers[limits] = make_fetcher(limits)
+    spec_store = DocumentStore(list(roots), limits, _worker_fetchers.get(limits) if allow_remote else None, allow_remote)
+    spec = read_spec(spec_store, key)
     if not validatable(spec):
         return None, []
     request = request_for(spec)
-    return request, _validate_located(store, request)
+    return request, _validate_located(spec_store, request)
 
 
 def _validate_located(store: DocumentStore, request: Request) -> list[ValidationIssue]:
