@@ -238,7 +238,7 @@ class DocumentStore:
             if key in self._data:
                 try:
                     marshalled = marshal.dumps(self._data[key])
-                except ValueError:  # a value marshal cannot hold (a YAML timestamp): stays parsed
+                except ValueError:  # a value marshal cannot hold (a !!timestamp, say): stays parsed
                     continue
                 self._shelf[key] = zlib.compress(marshalled, 1)
                 self._shelf_sizes[key] = len(marshalled)
@@ -252,12 +252,12 @@ class DocumentStore:
         if key in self._unshelved:
             self._unshelved.move_to_end(key)
             return self._unshelved[key]
-        paused = gc.isenabled()
+        was_enabled = gc.isenabled()
         gc.disable()  # millions of new acyclic objects: the collector would walk them for nothing
         try:
             document = self._unshelved[key] = marshal.loads(zlib.decompress(self._shelf[key]))
         finally:
-            if paused:
+            if was_enabled:
                 gc.enable()
         if len(self._unshelved) > _UNSHELVED_KEPT:
             self._unshelved.popitem(last=False)
