@@ -98,10 +98,11 @@ def write_atomically(path: str, content: str | bytes | Iterable[bytes]) -> None:
         with os.fdopen(fd, "wb") as handle:
             _write_pieces(handle, content)
         os.replace(tmp, target)
-    except BaseException as exc:
+    except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:  # a report that failed while it was made: no half file left behind
+        Path(tmp).unlink(missing_ok=True)
         raise
 
 

@@ -68,8 +68,6 @@ def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIss
     return replace(spec, problems=spec.problems + invalid) if invalid else spec
 
 
-
-
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 

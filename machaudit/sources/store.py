@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gc
 import marshal
-import zlib
 import os
 import stat
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
