@@ -235,6 +235,7 @@ def _read_previous(store: DocumentStore, paths: list[str], specs: dict[str, Spec
         if _sniff(store, key) == "spec":
             old = read_spec(store, key)
             store.release(old.files)
+            store.shelve(old.files)
             if old.parsed:
                 old_specs.append(old)
 
