@@ -274,6 +274,6 @@ def _limits(table: Any, where: str) -> Limits:
             raise ConfigError(f"{where}: limits has no setting {key!r}; valid: {', '.join(sorted(names))}")
         least = 0 if key == "parsed-documents-mb" else 1  # 0: only the spec being read stays parsed
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            raise ConfigError(f"{where}: limits.{key} must be {'a whole number' if least == 0 else 'a positive integer'}")
+            raise ConfigError(f"{where}: limits.{key} must be {'0 or a positive integer' if least == 0 else 'a positive integer'}")
         values[names[key]] = value
     return Limits(**values)

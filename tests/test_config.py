@@ -84,6 +84,7 @@ def test_precedence_file_env_flags(stack):
     ('[checks.ORC003]\nseverity = "urgent"\n', "choose one of: info, low, medium, high, critical"),
     ('[policy]\nregions = []\n', "valid: allowed-regions, core-entities, required-touchpoints"),
     ('[limits]\nmax-bytes = -1\n', "must be a positive integer"),
+    ('[limits]\nparsed-documents-mb = -1\n', "limits.parsed-documents-mb must be 0 or a positive integer"),
     ('select = [\n', "not valid TOML"),
 ])
 def test_config_mistakes_are_clear_errors(stack, text, message):
