@@ -16,6 +16,7 @@ from typing import Any, Iterator
 import yaml
 
 from machaudit.findings import split_pointer, to_pointer
+from machaudit.sources.block_yaml import UNSURE, BlockOffsets, is_block_yaml
 
 try:  # libyaml when present; the pure-Python loader otherwise
     _BaseLoader = yaml.CSafeLoader
@@ -354,6 +355,7 @@ class LineIndex:
         self._json = _JsonOffsets(text) if is_json_name(name) else None
         self._multi = multi  # a YAML stream: pointers start with the document index, "/0/spec/owner"
         self._positions: dict[str, tuple[int, int]] | None = None
+        self._block: Any = None  # BlockOffsets, or _NOT_BLOCK
         self._line_starts: list[int] | None = None
 
     def position(self, pointer: str) -> tuple[int, int] | None:
@@ -362,6 +364,12 @@ class LineIndex:
         if self._json is not None:
             offset = self._json.offset(parts)
             return None if offset is None else self._line_column(offset)
+        if not self._multi:  # block YAML read from its lines, where they tell (block_yaml.py)
+            if self._block is None:
+                self._block = BlockOffsets(self._text) if is_block_yaml(self._text) else _NOT_BLOCK
+            offset = UNSURE if self._block is _NOT_BLOCK else self._block.offset(parts)
+            if offset is not UNSURE:
+                return self._line_column(offset)
         if self._positions is None:
             self._positions = _yaml_positions(self._text, self._multi)
         while True:
@@ -375,6 +383,9 @@ class LineIndex:
             self._line_starts = [0, *itertools.accumulate(len(line) + 1 for line in self._text.split("\n"))]
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
+
+
+_NOT_BLOCK: Any = object()  # a YAML text whose lines do not map its structure reliably
 
 
 def _join(parts: list[str]) -> str:
