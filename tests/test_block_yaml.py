@@ -129,7 +129,7 @@ def test_tricky_documents_are_located_as_the_events_locate_them(text):
 
 
 @pytest.mark.parametrize("text", [
-    'a:\n  b: "foo\nbar: baz"\n  c: 1\n', 'a:\n  b: [1,\n2]\n  c: 1\n', 'a: 1\n---\nb: 2\n',
+    'a:\n  b: "foo\nbar: baz"\n  c: 1\n', 'a:\n  b: [1,\n2]\n  c: 1\n', 'a:\n  b: "x\ty"\n', 'a: 1\n---\nb: 2\n',
     'a:\n  b: |\n    x\n  c: "open\nd: 1"\n',
 ])
 def test_continuations_at_any_indentation_tabs_and_streams_are_not_read_from_lines(text):
