@@ -8,6 +8,8 @@ from machaudit.sources import validation_runs
 from machaudit.graph import build_graphs
 from machaudit.registry import load_checks, select
 from machaudit.sources import LoadOptions, start_loading
+from machaudit.sources import store as store_module
+from machaudit.sources.documents import Limits
 
 VALID = """openapi: 3.0.3
 info: {title: Orders, version: "1"}
@@ -114,14 +116,19 @@ def _large_spec(tmp_path, error: bool):
     return path
 
 
-def test_a_single_large_spec_is_validated_by_a_process_started_early(tmp_path):
+def test_a_single_large_spec_is_validated_by_a_process_started_early(tmp_path, monkeypatch):
     path = _large_spec(tmp_path, error=True)
     validation_runs.start_early([str(path)], jobs=2)
-    early = validation_runs._early_pool
-    assert early is not None
-    loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
+    early, (key, _, task) = validation_runs._early_pool, validation_runs._early_task
+    assert early is not None and key == str(path)
+    parses = []
+    with monkeypatch.context() as patched:
+        patched.setattr(store_module, "parse_document", lambda *args: parses.append(args))
+        loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
     try:
         assert validation_runs._early_pool is None and loaded.run._pool is early  # taken over
+        assert loaded.run._futures[key] is task  # validating what start_early parsed and handed over
+        assert parses == []  # nor does the audit parse the spec again
         (spec,) = loaded.validated().specs.values()
     finally:
         loaded.close()
@@ -132,6 +139,28 @@ def test_a_single_large_spec_is_validated_by_a_process_started_early(tmp_path):
         single.close()
     assert [p for p in spec.problems if p.kind == "invalid"] == [p for p in alone.problems if p.kind == "invalid"]
     assert any("summry" in p.message and p.location.line for p in spec.problems)
+
+
+def test_what_was_parsed_early_is_not_used_for_other_limits_or_a_changed_file(tmp_path):
+    path = _large_spec(tmp_path, error=False)
+    validation_runs.start_early([str(path)], jobs=2)
+    task = validation_runs._early_task[2]
+    loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False, limits=Limits(max_depth=50)))
+    try:
+        assert loaded.run._futures[str(path)] is not task  # other limits: validated afresh
+        assert [p.kind for p in loaded.validated().specs[str(path)].problems] == []
+    finally:
+        loaded.close()
+
+    validation_runs.start_early([str(path)], jobs=2)
+    path.write_text(path.read_text().replace("/orders7:\n    get:\n", "/orders7:\n    get:\n      summry: typo\n", 1))
+    loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
+    try:
+        (spec,) = loaded.validated().specs.values()
+    finally:
+        loaded.close()
+    assert "/orders7" in {o.path for o in spec.operations}
+    assert any("summry" in p.message for p in spec.problems)  # the file as it is now, not as parsed early
 
 
 def test_the_early_process_is_not_used_for_several_specs_or_small_ones(tmp_path):

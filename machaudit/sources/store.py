@@ -157,7 +157,12 @@ class DocumentStore:
         if key in self._errors:
             raise self._errors[key]
         try:
-            data = parse_document(self.text(key), urlsplit(key).path if is_url(key) else key, self.limits)
+            text = self.text(key)
+            early = _parsed_early.pop(key, None)
+            if early is not None and early[:2] == (self._stamps.get(key), self.limits):
+                data = early[2]  # parsed before this store existed, from the same file
+            else:
+                data = parse_document(text, urlsplit(key).path if is_url(key) else key, self.limits)
         except DocumentError as exc:
             self._errors[key] = exc
             raise
@@ -276,6 +281,43 @@ class DocumentStore:
 
     def shelved_size(self, key: str) -> int:
         return self._shelf_sizes.get(key, 0)
+
+
+# key -> (size and mtime of the file read, limits, document): see `parse_early`.
+_parsed_early: dict[str, tuple[tuple[int, int], Limits, Any]] = {}
+
+
+def parse_early(key: str, limits: Limits = Limits()) -> Any:
+    """Parse a local file before the audit's store exists, for that store to take over if it reads
+    the same file within the same limits (the one large spec a CI job names: parsed while the
+    validator process starts, and handed to it). None when the file is not a readable document."""
+    try:
+        info = os.stat(key)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limits.max_bytes:
+            return None
+        with open(key, "rb") as handle:
+            text = handle.read(limits.max_bytes + 1).decode("utf-8-sig")
+        was_enabled = gc.isenabled()
+        gc.disable()  # as while the store reads specs (cli._without_cyclic_gc)
+        try:
+            data = parse_document(text, key, limits)
+        finally:
+            if was_enabled:
+                gc.enable()
+    except (OSError, UnicodeDecodeError, DocumentError):
+        return None
+    adopt_early(key, (info.st_size, info.st_mtime_ns), limits, data)
+    return data
+
+
+def early_stamp(key: str) -> tuple[int, int] | None:
+    early = _parsed_early.get(key)
+    return early[0] if early else None
+
+
+def adopt_early(key: str, stamp: tuple[int, int], limits: Limits, data: Any) -> None:
+    """A document parsed elsewhere (`parse_early`, in another process) from the file as it was at `stamp`."""
+    _parsed_early[key] = (stamp, limits, data)
 
 
 class SpecDocuments(Mapping):

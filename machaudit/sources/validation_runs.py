@@ -17,6 +17,7 @@ import functools
 import gc
 import hashlib
 import json
+import marshal
 import os
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ from machaudit import __version__
 from machaudit.findings import Location
 from machaudit.model import Spec
 from machaudit.sources.documents import DocumentError, Limits
-from machaudit.sources.store import DocumentStore, is_url
+from machaudit.sources.store import DocumentStore, adopt_early, early_stamp, is_url, parse_early
 from machaudit.sources.validate import ValidationIssue, validate
 
 # Below this many specs (and this much text) worker processes cost more than they save.
@@ -73,8 +74,9 @@ class ValidationRun:
     def start(self, keys: list[str]) -> None:
         """Start workers on the candidate specs (all cores busy while the audit parses and checks).
         Specs fetched from URLs are validated here, after parsing: a worker would fetch them again."""
-        global _early_pool
+        global _early_pool, _early_task
         early, _early_pool = _early_pool, None
+        task, _early_task = _early_task, None
         keys = [key for key in keys if not is_url(key) and not self._probably_cached(key)]
         sizes = {key: _size(self.store, key) for key in keys}
         if early is not None and len(keys) != 1:
@@ -88,7 +90,10 @@ class ValidationRun:
         store = (self.store.roots, self.store.limits, self.store.allow_remote_refs)
         # Largest first, so one big spec does not start last and hold up the end of the run.
         for key in sorted(keys, key=lambda k: -sizes[k]):
-            self._futures[key] = self._pool.submit(_validate_in_worker, key, store)
+            if task is not None and task[:2] == (key, store):
+                self._futures[key] = task[2]  # started by start_early, with what this run has
+            else:
+                self._futures[key] = self._pool.submit(_validate_in_worker, key, store)
 
     def _probably_cached(self, key: str) -> bool:
         """Whether the cache holds this spec's result, judged before parsing from the files it read
@@ -174,18 +179,28 @@ class ValidationRun:
 
 
 _early_pool: ProcessPoolExecutor | None = None
+_early_task: tuple[str, tuple, Future] | None = None  # key, store settings, its validation
 
 
 def start_early(paths: list[str], jobs: int) -> None:
     """One large spec named on the command line (a CI job checking its API): fork its validator
-    process now, to import the validator while this process reads its configuration and checks.
-    Validating that spec is the longest part of such a run; `ValidationRun.start` takes it over."""
-    global _early_pool
+    process now, to import the validator while this process parses the spec, then hand it the
+    parsed spec (marshalled: a twentieth of parsing it again) and read the configuration while it
+    validates. Validating that spec is the longest part of such a run; `ValidationRun.start` takes
+    the task over if the run reads the spec with the same roots and limits."""
+    global _early_pool, _early_task
     if (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
             and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in _start_methods()):
         # One process: a second one, forked while the first is still warming up, would get the spec.
         _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
         _early_pool.submit(_warm_up)
+        key = DocumentStore.key_for(paths[0])
+        documents = parse_early(key)
+        if documents is not None:
+            store = ([Path(key).resolve().parent], Limits(), False)  # as `discover` makes them for one file
+            stamp = early_stamp(key)
+            _early_task = (key, store, _early_pool.submit(
+                _validate_in_worker, key, store, (stamp, marshal.dumps(documents))))
 
 
 def _start_methods() -> list[str]:
@@ -220,12 +235,19 @@ def _warm_up() -> None:
 _worker_fetchers: dict[Limits, object] = {}
 
 
-def _validate_in_worker(key: str, store: tuple) -> tuple[Request | None, list[ValidationIssue]]:
+def _validate_in_worker(key: str, store: tuple, parsed: tuple | None = None) -> tuple[Request | None, list[ValidationIssue]]:
     """Read the spec as the audit does, then validate it: (the request it amounts to, issues).
-    A store per spec: a worker holds one spec's documents at a time, not all it has validated."""
+    A store per spec: a worker holds one spec's documents at a time, not all it has validated.
+    `parsed`: (stamp, marshalled document) of the spec file, parsed by the audit (`start_early`)."""
     from machaudit.sources.openapi import read_spec, validatable
 
     roots, limits, allow_remote = store
+    if parsed is not None:
+        gc.disable()
+        try:
+            adopt_early(key, parsed[0], limits, marshal.loads(parsed[1]))
+        finally:
+            gc.enable()
     if allow_remote and limits not in _worker_fetchers:
         from machaudit.sources.remote import make_fetcher
 
