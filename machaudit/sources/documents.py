@@ -128,10 +128,10 @@ def check_flow_depth(text: str, limits: Limits) -> None:
 
 def _parse_yaml(text: str, limits: Limits) -> Any:
     """The document within bounds, mapping keys made strings (`_normalise`, or built so)."""
-    check_flow_depth(text, limits)
-    fast = _parse_yaml_fast(text, limits)
+    fast = _parse_yaml_fast(text, limits)  # events only: libyaml's parser does not recurse
     if fast is not _NOT_FAST:
         return fast
+    check_flow_depth(text, limits)  # before PyYAML's composer, which does
     loader = SpecLoader(text)
     try:
         if not loader.check_node():
@@ -357,6 +357,7 @@ class LineIndex:
         self._positions: dict[str, tuple[int, int]] | None = None
         self._block: Any = None  # BlockOffsets, or _NOT_BLOCK
         self._line_starts: list[int] | None = None
+        self._counted = 0
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """Position of the pointer, or of its deepest existing ancestor."""
@@ -379,6 +380,10 @@ class LineIndex:
             parts = parts[:-1]
 
     def _line_column(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None and self._counted < _COUNTED_LINES:
+            self._counted += 1  # a few findings in a large file: counting is quicker than an index
+            line_start = self._text.rfind("\n", 0, offset) + 1
+            return self._text.count("\n", 0, line_start) + 1, offset - line_start + 1
         if self._line_starts is None:
             self._line_starts = [0, *itertools.accumulate(len(line) + 1 for line in self._text.split("\n"))]
         line = bisect.bisect_right(self._line_starts, offset)
@@ -386,6 +391,9 @@ class LineIndex:
 
 
 _NOT_BLOCK: Any = object()  # a YAML text whose lines do not map its structure reliably
+
+
+_COUNTED_LINES = 64
 
 
 def _join(parts: list[str]) -> str:
