@@ -332,17 +332,22 @@ def iter_mappings(data: Any, skip_extensions: bool = False) -> Iterator[tuple[An
     per node: `pointer_of(link)` spells the JSON pointer where one is wanted."""
     seen: set[int] = set()
     stack: list[tuple[Any, Any]] = [(data, None)]  # (node, (parent link, key) or None for the root)
+    pop, push = stack.pop, stack.append
     while stack:
-        node, link = stack.pop()
+        node, link = pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, dict):
             yield link, node
-            stack.extend((v, (link, k)) for k, v in node.items() if isinstance(v, (dict, list))
-                         and not (skip_extensions and isinstance(k, str) and k.startswith("x-")))
+            for key, value in node.items():
+                if isinstance(value, (dict, list)) and not (
+                        skip_extensions and isinstance(key, str) and key.startswith("x-")):
+                    push((value, (link, key)))
         elif isinstance(node, list):
-            stack.extend((v, (link, i)) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+            for index, value in enumerate(node):
+                if isinstance(value, (dict, list)):
+                    push((value, (link, index)))
 
 
 def pointer_of(link: Any) -> str:

@@ -220,10 +220,15 @@ class _TwoStep:
         return self.thorough.iter_errors(instance)
 
 
+_UNKNOWN = object()
+
+
 def _located(keyword_cls, suffix: tuple[str, ...] = ()):
     def __call__(self, *args, **kwargs):
-        base = next((tuple(a.parts) + suffix for a in args if hasattr(a, "parts")), None)
+        base = _UNKNOWN  # worked out at the first error: most calls have none
         for error in keyword_cls.__call__(self, *args, **kwargs):
+            if base is _UNKNOWN:
+                base = next((tuple(a.parts) + suffix for a in args if hasattr(a, "parts")), None)
             # The innermost validator knows where the error is; prefix its path in place (the
             # validator later copies errors, keeping `path` but not extra attributes).
             if base is not None and not getattr(error, _BASE, False) and hasattr(error, "path"):
