@@ -159,9 +159,10 @@ class DocumentStore:
         try:
             text = self.text(key)
             early = _parsed_early.pop(key, None)
+            data = None
             if early is not None and early[:2] == (self._stamps.get(key), self.limits):
-                data = early[2]  # parsed before this store existed, from the same file
-            else:
+                data = early[2]()  # parsed before this store existed, from the same file
+            if data is None:
                 data = parse_document(text, urlsplit(key).path if is_url(key) else key, self.limits)
         except DocumentError as exc:
             self._errors[key] = exc
@@ -257,13 +258,7 @@ class DocumentStore:
         if key in self._unshelved:
             self._unshelved.move_to_end(key)
             return self._unshelved[key]
-        was_enabled = gc.isenabled()
-        gc.disable()  # millions of new acyclic objects: the collector would walk them for nothing
-        try:
-            document = self._unshelved[key] = marshal.loads(zlib.decompress(self._shelf[key]))
-        finally:
-            if was_enabled:
-                gc.enable()
+        document = self._unshelved[key] = without_collector(lambda: marshal.loads(zlib.decompress(self._shelf[key])))
         if len(self._unshelved) > _UNSHELVED_KEPT:
             self._unshelved.popitem(last=False)
         return document
@@ -283,41 +278,42 @@ class DocumentStore:
         return self._shelf_sizes.get(key, 0)
 
 
-# key -> (size and mtime of the file read, limits, document): see `parse_early`.
-_parsed_early: dict[str, tuple[tuple[int, int], Limits, Any]] = {}
+# key -> (size and mtime of the file when read, limits, a function giving its document or None):
+# see `read_early` and `expect_early`.
+_parsed_early: dict[str, tuple[tuple[int, int], Limits, Callable[[], Any]]] = {}
 
 
-def parse_early(key: str, limits: Limits = Limits()) -> Any:
-    """Parse a local file before the audit's store exists, for that store to take over if it reads
-    the same file within the same limits (the one large spec a CI job names: parsed while the
-    validator process starts, and handed to it). None when the file is not a readable document."""
+def read_early(key: str, limits: Limits = Limits()) -> tuple[str, tuple[int, int]] | None:
+    """The text of a local file and its (size, mtime), read before the audit's store exists (the
+    one large spec a CI job names, parsed while its validator process starts: see validation_runs.
+    start_early). None when it is not a regular file of UTF-8 text within the limits."""
     try:
         info = os.stat(key)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limits.max_bytes:
             return None
         with open(key, "rb") as handle:
-            text = handle.read(limits.max_bytes + 1).decode("utf-8-sig")
-        was_enabled = gc.isenabled()
-        gc.disable()  # as while the store reads specs (cli._without_cyclic_gc)
-        try:
-            data = parse_document(text, key, limits)
-        finally:
-            if was_enabled:
-                gc.enable()
-    except (OSError, UnicodeDecodeError, DocumentError):
+            return handle.read(limits.max_bytes + 1).decode("utf-8-sig"), (info.st_size, info.st_mtime_ns)
+    except (OSError, UnicodeDecodeError):
         return None
-    adopt_early(key, (info.st_size, info.st_mtime_ns), limits, data)
-    return data
 
 
-def early_stamp(key: str) -> tuple[int, int] | None:
-    early = _parsed_early.get(key)
-    return early[0] if early else None
+def expect_early(key: str, stamp: tuple[int, int], limits: Limits, document: Callable[[], Any]) -> None:
+    """The file at `key`, as it was at `stamp`, was parsed within `limits` before any store existed
+    (or in another process): the store that reads that same file within the same limits calls
+    `document()` instead of parsing it, and parses it if that gives None."""
+    _parsed_early[key] = (stamp, limits, document)
 
 
-def adopt_early(key: str, stamp: tuple[int, int], limits: Limits, data: Any) -> None:
-    """A document parsed elsewhere (`parse_early`, in another process) from the file as it was at `stamp`."""
-    _parsed_early[key] = (stamp, limits, data)
+def without_collector(make: Callable[[], Any]) -> Any:
+    """`make()` with the cyclic GC paused: a parsed or unmarshalled document is millions of new
+    acyclic objects, which the collector would walk for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return make()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class SpecDocuments(Mapping):

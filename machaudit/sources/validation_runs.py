@@ -27,8 +27,9 @@ from pathlib import Path
 from machaudit import __version__
 from machaudit.findings import Location
 from machaudit.model import Spec
-from machaudit.sources.documents import DocumentError, Limits
-from machaudit.sources.store import DocumentStore, adopt_early, early_stamp, is_url, parse_early
+from machaudit.sources.documents import DocumentError, Limits, is_json_name, parse_document
+from machaudit.sources.halves import cut, join, parse_half
+from machaudit.sources.store import DocumentStore, expect_early, is_url, read_early, without_collector
 from machaudit.sources.validate import ValidationIssue, validate
 
 # Below this many specs (and this much text) worker processes cost more than they save.
@@ -183,24 +184,50 @@ _early_task: tuple[str, tuple, Future] | None = None  # key, store settings, its
 
 
 def start_early(paths: list[str], jobs: int) -> None:
-    """One large spec named on the command line (a CI job checking its API): fork its validator
-    process now, to import the validator while this process parses the spec, then hand it the
-    parsed spec (marshalled: a twentieth of parsing it again) and read the configuration while it
-    validates. Validating that spec is the longest part of such a run; `ValidationRun.start` takes
-    the task over if the run reads the spec with the same roots and limits."""
+    """One large spec named on the command line (a CI job checking its API): validating it is the
+    longest part of such a run, so its validator process is forked now. A YAML spec is parsed in
+    halves (halves.py): the process parses the second while this one parses the first, and each
+    hands the other its half; the process then imports the validator while this one reads the
+    configuration, and validates. Otherwise this process parses the spec and hands it over whole
+    (marshalled: a twentieth of parsing it again). `ValidationRun.start` takes the task over if
+    the run reads the spec with the same roots and limits; the store takes the parse over."""
     global _early_pool, _early_task
-    if (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
+    if not (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
             and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in _start_methods()):
-        # One process: a second one, forked while the first is still warming up, would get the spec.
-        _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
-        _early_pool.submit(_warm_up)
-        key = DocumentStore.key_for(paths[0])
-        documents = parse_early(key)
-        if documents is not None:
-            store = ([Path(key).resolve().parent], Limits(), False)  # as `discover` makes them for one file
-            stamp = early_stamp(key)
-            _early_task = (key, store, _early_pool.submit(
-                _validate_in_worker, key, store, (stamp, marshal.dumps(documents))))
+        return
+    key, limits = DocumentStore.key_for(paths[0]), Limits()
+    read = read_early(key, limits)
+    # One process: a second one, forked while the first is still warming up, would get the spec.
+    _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
+    halves = cut(read[0]) if read and not is_json_name(key) else None
+    second = _early_pool.submit(_parse_second_half, key, halves.second, limits) if halves else None
+    _early_pool.submit(_warm_up)
+    if read is None:
+        return
+    text, stamp = read
+    first = without_collector(lambda: parse_half(halves.first, limits)) if halves else None
+    if first is not None:
+        handed = (stamp, "first", marshal.dumps(first), halves.continues)
+        expect_early(key, stamp, limits, functools.partial(_joined, first, second, halves.continues))
+    else:
+        try:
+            whole = without_collector(lambda: parse_document(text, key, limits))
+        except DocumentError:
+            return  # the audit reads it again and reports why
+        handed = (stamp, "whole", marshal.dumps(whole), False)
+        expect_early(key, stamp, limits, lambda: whole)
+    store = ([Path(key).resolve().parent], limits, False)  # as `discover` makes them for one file
+    _early_task = (key, store, _early_pool.submit(_validate_in_worker, key, store, handed))
+
+
+def _joined(first: dict, second: Future, continues: bool):
+    """This process's first half and the validator process's second, as one document (None when
+    they do not fit, or that process failed: the store then parses the file itself)."""
+    try:
+        marshalled = second.result()
+    except Exception:  # the process died
+        return None
+    return None if marshalled is None else join(first, without_collector(lambda: marshal.loads(marshalled)), continues)
 
 
 def _start_methods() -> list[str]:
@@ -235,19 +262,31 @@ def _warm_up() -> None:
 _worker_fetchers: dict[Limits, object] = {}
 
 
-def _validate_in_worker(key: str, store: tuple, parsed: tuple | None = None) -> tuple[Request | None, list[ValidationIssue]]:
+_second_halves: dict[str, dict | None] = {}  # in the early validator process: see start_early
+
+
+def _parse_second_half(key: str, text: str, limits: Limits) -> bytes | None:
+    """In the early validator process: the second half of the spec, kept here and marshalled for
+    the audit (None if it does not parse the fast way)."""
+    half = _second_halves[key] = without_collector(lambda: parse_half(text, limits))
+    return None if half is None else marshal.dumps(half)
+
+
+def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> tuple[Request | None, list[ValidationIssue]]:
     """Read the spec as the audit does, then validate it: (the request it amounts to, issues).
     A store per spec: a worker holds one spec's documents at a time, not all it has validated.
-    `parsed`: (stamp, marshalled document) of the spec file, parsed by the audit (`start_early`)."""
+    `handed`: what `start_early` parsed of the spec file: (stamp, "whole" or "first" (half),
+    marshalled document, whether the second half continues the first's last mapping)."""
     from machaudit.sources.openapi import read_spec, validatable
 
     roots, limits, allow_remote = store
-    if parsed is not None:
-        gc.disable()
-        try:
-            adopt_early(key, parsed[0], limits, marshal.loads(parsed[1]))
-        finally:
-            gc.enable()
+    if handed is not None:
+        stamp, part, marshalled, continues = handed
+        document = without_collector(lambda: marshal.loads(marshalled))
+        second = _second_halves.pop(key, None)
+        if part == "first":
+            document = None if second is None else join(document, second, continues)
+        expect_early(key, stamp, limits, lambda: document)
     if allow_remote and limits not in _worker_fetchers:
         from machaudit.sources.remote import make_fetcher
 
