@@ -174,6 +174,7 @@ def _parse_yaml_fast(text: str, limits: Limits) -> Any:
     The hot loop of parsing (Stripe's spec is 164,000 events): the collection being filled and its
     pending key are locals; the enclosing ones wait on a stack."""
     may_resolve = _RESOLVER.yaml_implicit_resolvers  # first characters of non-string plain scalars
+    plain: dict[str, Any] = {}  # plain scalars resolved so far: their values (immutable)
     resolve, scalar_node = _RESOLVER.resolve, yaml.ScalarNode
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
@@ -198,12 +199,18 @@ def _parse_yaml_fast(text: str, limits: Limits) -> Any:
                     return _NOT_FAST
                 value = event.value
                 if event.style == "" and (not value or value[0] in may_resolve):
-                    tag = resolve(scalar_node, value, (True, False))
-                    if tag != _STR:
-                        construct = _PLAIN_CONSTRUCTORS.get(tag)
-                        if construct is None:
-                            return _NOT_FAST  # merge key `<<`, `=`
-                        value = construct(_RESOLVER, scalar_node(tag, value))
+                    resolved = plain.get(value, _NOT_FAST)  # `type`, `true`, `200` come back again and again
+                    if resolved is _NOT_FAST:
+                        tag = resolve(scalar_node, value, (True, False))
+                        if tag == _STR:
+                            resolved = value
+                        else:
+                            construct = _PLAIN_CONSTRUCTORS.get(tag)
+                            if construct is None:
+                                return _NOT_FAST  # merge key `<<`, `=`
+                            resolved = construct(_RESOLVER, scalar_node(tag, value))
+                        plain[value] = resolved
+                    value = resolved
             elif kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None or event.tag is not None or len(enclosing) >= max_depth:
                     return _NOT_FAST
