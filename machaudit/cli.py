@@ -132,7 +132,7 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
            previous=(), jobs=None, cache=True):
     from machaudit.sources.validation_runs import start_early
 
-    start_early(list(paths), jobs or os.cpu_count() or 1)  # first: its process starts as early as can be
+    start_early(list(paths), jobs or os.cpu_count() or 1, auditing=read_catalog)  # first: its process starts as early as can be
     from machaudit.baseline import read_baseline
     from machaudit.formatters import FORMATTERS
     from machaudit.progress import progress_for

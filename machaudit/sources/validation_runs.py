@@ -28,7 +28,7 @@ from machaudit import __version__
 from machaudit.findings import Location
 from machaudit.model import Spec
 from machaudit.sources.documents import DocumentError, Limits, is_json_name, parse_document
-from machaudit.sources.halves import cut, join, parse_half
+from machaudit.sources.halves import FIRST_SHARE, VALIDATING_SHARE, cut, join, parse_half
 from machaudit.sources.store import DocumentStore, expect_early, is_url, read_early, without_collector
 from machaudit.sources.validate import ValidationIssue, validate
 
@@ -183,7 +183,7 @@ _early_pool: ProcessPoolExecutor | None = None
 _early_task: tuple[str, tuple, Future] | None = None  # key, store settings, its validation
 
 
-def start_early(paths: list[str], jobs: int) -> None:
+def start_early(paths: list[str], jobs: int, auditing: bool = True) -> None:
     """One large spec named on the command line (a CI job checking its API): validating it is the
     longest part of such a run, so its validator process is forked now. A YAML spec is parsed in
     halves (halves.py): the process parses the second while this one parses the first, and each
@@ -199,7 +199,8 @@ def start_early(paths: list[str], jobs: int) -> None:
     read = read_early(key, limits)
     # One process: a second one, forked while the first is still warming up, would get the spec.
     _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
-    halves = cut(read[0]) if read and not is_json_name(key) else None
+    share = FIRST_SHARE if auditing else VALIDATING_SHARE
+    halves = cut(read[0], share=share) if read and not is_json_name(key) else None
     second = _early_pool.submit(_parse_second_half, key, halves.second, limits) if halves else None
     _early_pool.submit(_warm_up)
     if read is None:
