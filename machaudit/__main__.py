@@ -1,3 +1,3 @@
-from machaudit.cli import main
+from machaudit.cli import entry
 
-main()
+entry()

@@ -53,6 +53,26 @@ def friendly_errors(func):
     return wrapper
 
 
+def entry() -> None:
+    """The `machaudit` command: the CLI, then an exit that leaves the interpreter's teardown out
+    (freeing a large spec's objects one by one took 0.04 s on every CI run). Reports are written
+    and closed by then; the standard streams are flushed here."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    if isinstance(code, str):  # sys.exit("message"): printed, and status 1, as Python does
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`machaudit … | head`)
+            code = code or 1
+    os._exit(code or 0)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="machaudit")
 def main() -> None:

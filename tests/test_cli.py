@@ -7,7 +7,7 @@ import sys
 import networkx as nx
 import pytest
 
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, REPO, run_cli
 
 CYCLE = FIXTURES / "checks" / "ORC001" / "fail"
 CLEAN = FIXTURES / "checks" / "ORC001" / "pass"
@@ -118,6 +118,18 @@ def test_rules_lists_and_explains():
 def test_python_dash_m_and_version():
     done = subprocess.run([sys.executable, "-m", "machaudit", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "machaudit" in done.stdout
+
+
+def test_the_command_exits_with_its_status_and_all_its_output_without_the_interpreter_teardown():
+    def command(*args):
+        return subprocess.run([sys.executable, "-m", "machaudit", *args], capture_output=True, text=True, cwd=REPO)
+
+    found = command("audit", "sample_specs/distributor", "-f", "json", "-q")
+    assert found.returncode == 1 and json.loads(found.stdout)["summary"]["findings"] > 50  # all of it, flushed
+    clean = command("audit", "sample_specs/distributor", "-f", "json", "-q", "--fail-on", "never")
+    assert clean.returncode == 0 and json.loads(clean.stdout) == json.loads(found.stdout)
+    missing = command("audit", "no/such/folder")
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr
 
 
 def test_previous_versions_feed_the_breaking_change_check(tmp_path):
