@@ -353,13 +353,15 @@ def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
 def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | None:
     if matcher.methods and op.method not in matcher.methods:
         return None
-    if _may_match(matcher.any_exclude, words.text) and any(p.search(words.text) for p in matcher.exclude):
-        return None
     path_hit = keyword_hit = None
     if _may_match(matcher.any_path, op.path):
         path_hit = next((p.pattern for p in matcher.paths if p.search(op.path)), None)
     if _may_match(matcher.any_keyword, words.wording):
         keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(words.wording)] if m), None)
+    if not (path_hit or keyword_hit):
+        return None  # (before the exclusions: they search the longest text)
+    if _may_match(matcher.any_exclude, words.text) and any(p.search(words.text) for p in matcher.exclude):
+        return None
     if path_hit and keyword_hit:
         return 0.9, f"path {op.path} and wording {keyword_hit!r} match"
     if path_hit:

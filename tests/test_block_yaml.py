@@ -60,6 +60,9 @@ TRICKY = [
     'a:\n  b: [\n    1, 2\n  ]\n  c: 3\n', 'a:\n  b: [\n    1, 2\n ]\n  c: 3\n', 'a:\n  b:\n  - [\n  1]\n  c: 3\n',
     'a:\n  b: 1\n\n\n  c:\n\n    d: 2\n', 'k: "v"  # trailing\nm: 1\n', '"a": {"b": 1,\n"c": 2}\n',
     'a:\n  b: 1\n  b: 2\n  c:\n    d: 1\n  c: 3\n', '%YAML 1.1\n---\na: 1\n', 'a:\n  b: 1\n  c: ~\n',
+    # Continuations at their key's column: a closing bracket, words without a colon, an escaped break.
+    'a:\n  b: {\n    c: 1\n  }\n  d: 2\n', 'a:\n  b: "some words\n  more words"\n  d: 2\n',
+    'a:\n  - $ref: "#/x/Obj\\\n      ect"\n  - c: 1\n', 'a:\n  b: [\n    1,\n  ]\n  c:\n    d: 1\n',
 ]
 
 
@@ -130,7 +133,7 @@ def test_tricky_documents_are_located_as_the_events_locate_them(text):
 
 @pytest.mark.parametrize("text", [
     'a:\n  b: "foo\nbar: baz"\n  c: 1\n', 'a:\n  b: [1,\n2]\n  c: 1\n', 'a:\n  b: "x\ty"\n', 'a: 1\n---\nb: 2\n',
-    'a:\n  b: |\n    x\n  c: "open\nd: 1"\n',
+    'a:\n  b: |\n    x\n  c: "open\nd: 1"\n', 'a:\n  b: "words\n  c: like a key"\n  d: 2\n',
 ])
 def test_continuations_at_any_indentation_tabs_and_streams_are_not_read_from_lines(text):
     assert not is_block_yaml(text)

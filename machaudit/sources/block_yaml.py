@@ -27,7 +27,7 @@ _OPENING = (r"(?:[ \t]++" + _PROPERTIES + r"|[ \t]*+" + _PROPERTIES + r"(?:#[^\n
             r"""(?P<at>[|>\[{]|"(?:[^"\\\r\n]|\\.)*+\\?(?=\r?\n)|'(?:[^'\r\n]|'')*+(?=\r?\n))""")
 _OPENINGS = [re.compile(indicator + _OPENING) for indicator in (":", "-", r"\?")]
 _BLOCK_SCALAR_HEADER = re.compile(r"[|>][0-9+-]*[ \t]*(?:#[^\n]*)?(?=\r?\n)")
-_SPAN_TOKEN = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[\[\]{}]""")
+_SPAN_TOKEN = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[\[\]{}]""", re.S)  # `\` may escape a line break
 _INDENT_AND_DASHES = re.compile(r"( *)((?:-[ \t]+)*)")
 _LEADING_MARKER = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*---[ \t]*\r?\n")
 
@@ -108,15 +108,20 @@ def _flow_end(text: str, start: int) -> int | None:
 
 def _continued_under_entry(text: str, start: int, end: int) -> bool:
     """Whether the lines a quoted scalar or flow collection (from `start` to `end`) continues on are
-    blank or indented deeper than its parent (`_parent_column`)."""
+    blank, indented deeper than its parent (`_parent_column`), or at the parent's column but no
+    entry to look at (a closing `}`, words without a colon), which a block scan takes as UNSURE."""
     first_break = text.find("\n", start, end)
     if first_break < 0:
         return True  # on one line
     deeper_than = _parent_column(text, start)
-    for line in text[first_break + 1:end].split("\n"):
+    at = first_break + 1
+    for line in text[at:end].split("\n"):
         content = line.lstrip(" ")
-        if content.strip() and len(line) - len(content) <= deeper_than:
-            return False
+        indent = len(line) - len(content)
+        if content.strip() and indent <= deeper_than:
+            if indent < deeper_than or _KEY.match(text, at + indent) or _DASH.match(text, at + indent):
+                return False
+        at += len(line) + 1
     return True
 
 

@@ -1,8 +1,9 @@
-"""Parsing one large block YAML text as two halves, one in each of two processes.
+"""Parsing one large block YAML text in two parts ("halves", of unequal size), one in each of two
+processes.
 
 A CI job that audits its one large spec waits for it to be parsed twice over: by the audit, and by
-the validator process, which needs it too. Cut in two at an entry near the middle, each process
-parses one half and hands it to the other (marshalled), which puts the two together.
+the validator process, which needs it too. Cut in two at an entry, each process parses one part
+and hands it to the other (marshalled), which puts the two together.
 
 The cut is at a line that starts an entry of the root mapping (column 0) or of the mapping held by
 one root key (its first child's column): lines there are entries unless a quoted scalar or a flow
@@ -19,7 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from machaudit.sources.documents import _NOT_FAST, Limits, _parse_yaml_fast
+from machaudit.sources.documents import Limits, _parse_yaml_fast
 
 # Halves are worth it for texts this large, cut no further than this from where it is wanted.
 MIN_CHARS = 500_000
@@ -39,7 +40,7 @@ _FIRST_CHILD = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*( +)(?=[^ \t\r\n#-])")
 class Halves:
     first: str
     second: str  # with the root key line it continues, if any, repeated on top
-    key: str | None  # that root key's line, which the second half's first key must match
+    key: str | None  # that root key's line, or None for a cut between root entries
 
     @property
     def continues(self) -> bool:
@@ -51,15 +52,14 @@ def cut(text: str, min_chars: int = MIN_CHARS, share: float = FIRST_SHARE) -> Ha
     such entry (JSON, a flow collection, a short text, one huge value)."""
     if len(text) < min_chars:
         return None
-    middle = int(len(text) * share)
-    roots = [m.end() for m in _ROOT_ENTRY.finditer("\n" + text)]  # (offsets in text, after the "\n" added)
-    roots = [at - 1 for at in roots]
+    target = int(len(text) * share)
+    roots = [m.end() - 1 for m in _ROOT_ENTRY.finditer("\n" + text)]  # (offsets in text: "\n" added in front)
     if not roots:
         return None
-    best = min(roots, key=lambda at: abs(at - middle))
+    best = min(roots, key=lambda at: abs(at - target))
     halves = Halves(text[:best], text[best:], None)
-    # The root entry holding the middle may hold a mapping: its entries are nearer cuts.
-    index = bisect.bisect_right(roots, middle) - 1
+    # The root entry holding the target may hold a mapping: its entries are nearer cuts.
+    index = bisect.bisect_right(roots, target) - 1
     if index >= 0:
         start, end = roots[index], roots[index + 1] if index + 1 < len(roots) else len(text)
         head = _EMPTY_VALUE.match(text, start)
@@ -69,12 +69,12 @@ def cut(text: str, min_chars: int = MIN_CHARS, share: float = FIRST_SHARE) -> Ha
             # (a key met again further down replaces the whole mapping: not a continuation)
             entry = re.compile(r"\n%s(?=[^ \t\r\n#-])" % child.group(1))
             inner = [m.start() + 1 for m in entry.finditer(text, head.end(), end)]
-            near = min(inner, key=lambda at: abs(at - middle), default=None)
-            if near is not None and abs(near - middle) < abs(best - middle):
+            near = min(inner, key=lambda at: abs(at - target), default=None)
+            if near is not None and abs(near - target) < abs(best - target):
                 line = text[start:head.end()]
                 halves = Halves(text[:near], line + text[near:], line)
     first = len(halves.first)
-    if abs(first - middle) > MAX_IMBALANCE * len(text):
+    if abs(first - target) > MAX_IMBALANCE * len(text):
         return None
     return halves
 

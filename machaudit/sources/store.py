@@ -49,6 +49,7 @@ class DocumentStore:
         self._stamps: dict[str, tuple[int, int]] = {}  # local file -> (size, mtime) when first read
         self._known: dict[str, None] = {}  # every key whose text was read, in reading order
         self._inside: dict[str, bool] = {}
+        self._displays: dict[str, str] = {}
         self._data: dict[str, Any] = {}  # parsed and not shelved
         # Parsed documents no spec is reading are kept marshalled and compressed (a twentieth of
         # their size as objects; bringing one back is 5x quicker than parsing it): see `shelve`
@@ -74,12 +75,13 @@ class DocumentStore:
         return text if is_url(text) else os.path.abspath(text)
 
     def display(self, key: str) -> str:
-        if is_url(key):
-            return key
-        try:
-            return os.path.relpath(key)
-        except ValueError:  # another drive on Windows
-            return key
+        shown = self._displays.get(key)
+        if shown is None:  # asked for every finding: each key worked out once
+            try:
+                shown = self._displays[key] = key if is_url(key) else os.path.relpath(key)
+            except ValueError:  # another drive on Windows
+                shown = self._displays[key] = key
+        return shown
 
     def inside_roots(self, key: str) -> bool:
         if is_url(key):
