@@ -13,7 +13,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -54,6 +53,8 @@ class _StoreHandlers(dict):
         return self._read
 
     def _read(self, uri: str) -> Any:
+        from urllib.request import url2pathname  # (urllib.request imports http.client: not at startup)
+
         key = uri if is_url(uri) else os.path.normpath(url2pathname(urlsplit(uri).path))
         if not self.store.inside_roots(key) or (is_url(key) and not self.store.allow_remote_refs):
             raise DocumentError(f"{uri} is outside what may be read")
