@@ -185,26 +185,26 @@ _early_task: tuple[str, tuple, Future] | None = None  # key, store settings, its
 
 def start_early(paths: list[str], jobs: int, auditing: bool = True) -> None:
     """One large spec named on the command line (a CI job checking its API): validating it is the
-    longest part of such a run, so its validator process is forked now. A YAML spec is parsed in
-    halves (halves.py): the process parses the second while this one parses the first, and each
-    hands the other its half; the process then imports the validator while this one reads the
-    configuration, and validates. Otherwise this process parses the spec and hands it over whole
+    longest part of such a run, so its validator process is forked now, and imports the validator
+    while this process parses the spec. A YAML spec is parsed in two parts (halves.py): that
+    process parses the second after the import, this one the first, and each hands the other its
+    part; it then validates while this one reads the configuration and audits. Otherwise this process parses the spec and hands it over whole
     (marshalled: a twentieth of parsing it again). `ValidationRun.start` takes the task over if
     the run reads the spec with the same roots and limits; the store takes the parse over."""
     global _early_pool, _early_task
     if not (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
             and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in _start_methods()):
         return
+    # One process: a second one, forked while the first is still warming up, would get the spec.
+    # It is forked (at the first task) before this process reads the spec: the sooner, the smaller.
+    _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
+    _early_pool.submit(_warm_up)
     key, limits = DocumentStore.key_for(paths[0]), Limits()
     read = read_early(key, limits)
-    # One process: a second one, forked while the first is still warming up, would get the spec.
-    _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
-    share = FIRST_SHARE if auditing else VALIDATING_SHARE
-    halves = cut(read[0], share=share) if read and not is_json_name(key) else None
-    second = _early_pool.submit(_parse_second_half, key, halves.second, limits) if halves else None
-    _early_pool.submit(_warm_up)
     if read is None:
         return
+    halves = cut(read[0], share=FIRST_SHARE if auditing else VALIDATING_SHARE) if not is_json_name(key) else None
+    second = _early_pool.submit(_parse_second_half, key, halves.second, limits) if halves else None
     text, stamp = read
     first = without_collector(lambda: parse_half(halves.first, limits)) if halves else None
     if first is not None:
