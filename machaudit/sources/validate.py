@@ -264,9 +264,16 @@ _KNOWN_SCHEMA_WALK = "c02246dffbe8"
 def _walks_schemas_as_known(keyword_cls) -> bool:
     from openapi_spec_validator.validation.keywords import SchemaValidator
 
-    if not issubclass(keyword_cls, SchemaValidator):
-        return False
-    return _source_digest(SchemaValidator.__call__) == _KNOWN_SCHEMA_WALK and keyword_cls.__call__ is SchemaValidator.__call__
+    return (issubclass(keyword_cls, SchemaValidator) and keyword_cls.__call__ is SchemaValidator.__call__
+            and _installed_schema_walk_is_known())
+
+
+@functools.cache
+def _installed_schema_walk_is_known() -> bool:
+    """Once per process: reading the source costs 2 ms, and validator classes are made per spec."""
+    from openapi_spec_validator.validation.keywords import SchemaValidator
+
+    return _source_digest(SchemaValidator.__call__) == _KNOWN_SCHEMA_WALK
 
 
 def _source_digest(function) -> str:
