@@ -40,11 +40,7 @@ _FIRST_CHILD = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*( +)(?=[^ \t\r\n#-])")
 class Halves:
     first: str
     second: str  # with the root key line it continues, if any, repeated on top
-    key: str | None  # that root key's line, or None for a cut between root entries
-
-    @property
-    def continues(self) -> bool:
-        return self.key is not None
+    continues: bool  # whether the second continues the mapping of the first's last root key
 
 
 def cut(text: str, min_chars: int = MIN_CHARS, share: float = FIRST_SHARE) -> Halves | None:
@@ -57,7 +53,7 @@ def cut(text: str, min_chars: int = MIN_CHARS, share: float = FIRST_SHARE) -> Ha
     if not roots:
         return None
     best = min(roots, key=lambda at: abs(at - target))
-    halves = Halves(text[:best], text[best:], None)
+    halves = Halves(text[:best], text[best:], False)
     # The root entry holding the target may hold a mapping: its entries are nearer cuts.
     index = bisect.bisect_right(roots, target) - 1
     if index >= 0:
@@ -72,7 +68,7 @@ def cut(text: str, min_chars: int = MIN_CHARS, share: float = FIRST_SHARE) -> Ha
             near = min(inner, key=lambda at: abs(at - target), default=None)
             if near is not None and abs(near - target) < abs(best - target):
                 line = text[start:head.end()]
-                halves = Halves(text[:near], line + text[near:], line)
+                halves = Halves(text[:near], line + text[near:], True)
     first = len(halves.first)
     if abs(first - target) > MAX_IMBALANCE * len(text):
         return None

@@ -188,9 +188,10 @@ def start_early(paths: list[str], jobs: int, auditing: bool = True) -> None:
     longest part of such a run, so its validator process is forked now, and imports the validator
     while this process parses the spec. A YAML spec is parsed in two parts (halves.py): that
     process parses the second after the import, this one the first, and each hands the other its
-    part; it then validates while this one reads the configuration and audits. Otherwise this process parses the spec and hands it over whole
-    (marshalled: a twentieth of parsing it again). `ValidationRun.start` takes the task over if
-    the run reads the spec with the same roots and limits; the store takes the parse over."""
+    part; it then validates while this one reads the configuration and audits. Otherwise this
+    process parses the spec and hands it over whole (marshalled: a twentieth of parsing it again).
+    `ValidationRun.start` takes the task over if the run reads the spec with the same roots and
+    limits; the store takes the parse over."""
     global _early_pool, _early_task
     if not (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
             and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in _start_methods()):
@@ -203,9 +204,9 @@ def start_early(paths: list[str], jobs: int, auditing: bool = True) -> None:
     read = read_early(key, limits)
     if read is None:
         return
-    halves = cut(read[0], share=FIRST_SHARE if auditing else VALIDATING_SHARE) if not is_json_name(key) else None
-    second = _early_pool.submit(_parse_second_half, key, halves.second, limits) if halves else None
     text, stamp = read
+    halves = cut(text, share=FIRST_SHARE if auditing else VALIDATING_SHARE) if not is_json_name(key) else None
+    second = _early_pool.submit(_parse_second_half, key, halves.second, limits) if halves else None
     first = without_collector(lambda: parse_half(halves.first, limits)) if halves else None
     if first is not None:
         handed = (stamp, "first", marshal.dumps(first), halves.continues)
