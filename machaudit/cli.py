@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import json
@@ -33,15 +34,19 @@ def friendly_errors(func):
     def wrapper(*args, **kwargs):
         from machaudit.registry import RegistryError
         from machaudit.sources import InputError
+        from machaudit.sources.workers import Terminated, worker_processes
 
         try:
-            return func(*args, **kwargs)
+            with worker_processes():  # however the command ends, no worker outlives it
+                return func(*args, **kwargs)
         except (InputError, RegistryError, ValueError) as exc:  # ConfigError, JourneyError …
             raise UserError(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
             raise click.exceptions.Exit(130) from None
+        except Terminated as exc:
+            raise click.exceptions.Exit(128 + exc.signum) from None
         except Exception as exc:  # a bug in machaudit: say so plainly
             if os.environ.get("MACHAUDIT_DEBUG"):
                 raise
@@ -54,23 +59,26 @@ def friendly_errors(func):
 
 
 def entry() -> None:
-    """The `machaudit` command: the CLI, then an exit that leaves the interpreter's teardown out
-    (freeing a large spec's objects one by one took 0.04 s on every CI run). Reports are written
-    and closed by then; the standard streams are flushed here."""
+    """The `machaudit` command: SIGTERM and SIGHUP stop it the way Ctrl-C does (workers stopped,
+    no temporary file left, exit 128 + the signal's number), and a closed pipe on stdout
+    (`machaudit … | head`) ends it quietly."""
+    from machaudit.sources.workers import Terminated, handle_termination_signals
+
+    handle_termination_signals()
     try:
         main()
         code = 0
+    except Terminated as exc:  # while click was still reading the arguments
+        code = 128 + exc.signum
     except SystemExit as exit:
         code = exit.code
-    if isinstance(code, str):  # sys.exit("message"): printed, and status 1, as Python does
-        print(code, file=sys.stderr)
-        code = 1
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`machaudit … | head`)
-            code = code or 1
-    os._exit(code or 0)
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        # Python would report the closed pipe again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = code or 1
+    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,13 +146,26 @@ def _split_list(values: tuple[str, ...]) -> list[str]:
 
 
 def load_config(checks, config_path, paths, flags):
+    """The job's configuration: a file it names (--config, MACHAUDIT_CONFIG) is trusted; the file
+    found in or above the audited folders belongs to the audited tree and may only narrow the run
+    (config.py). What that file changed, or asked for and did not get, is said on stderr and in the
+    reports."""
     from machaudit.config import build_config, env_settings, find_config, read_config_file
 
     explicit = config_path or os.environ.get("MACHAUDIT_CONFIG")
-    first_local = next((p for p in paths if "://" not in p and Path(p).exists()), ".")
-    path = Path(explicit) if explicit else find_config(Path(first_local))
+    local = [Path(p) for p in paths if "://" not in p and not any(ch in p for ch in "*?[") and Path(p).exists()]
+    path = Path(explicit) if explicit else find_config(local[0] if local else Path("."))
     file_settings = read_config_file(path) if path else {}
-    return build_config(checks, file_settings, env_settings(os.environ), flags, str(path) if path else "")
+    tree = [p.resolve() if p.is_dir() else p.resolve().parent for p in local] or [Path.cwd().resolve()]
+    return build_config(checks, file_settings, env_settings(os.environ), flags, str(path) if path else "",
+                        from_tree=bool(path) and not explicit, tree=tree)
+
+
+def _tree_settings_note(config) -> None:
+    for setting in config.tree_settings:
+        outcome = "applied" if setting.applied else f"not applied: {setting.reason}"
+        click.echo(f"machaudit: {config.source} (from the audited tree) sets {setting.key} = {setting.value}: {outcome}",
+                   err=True)
 
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
@@ -152,7 +173,8 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
            previous=(), jobs=None, cache=True):
     from machaudit.sources.validation_runs import start_early
 
-    start_early(list(paths), jobs or os.cpu_count() or 1, auditing=read_catalog)  # first: its process starts as early as can be
+    jobs = min(jobs or os.cpu_count() or 1, os.cpu_count() or 1)  # more processes than cores only wait
+    start_early(list(paths), jobs)  # first: its process starts as early as can be
     from machaudit.baseline import read_baseline
     from machaudit.formatters import FORMATTERS
     from machaudit.progress import progress_for
@@ -165,6 +187,8 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
         "format": list(formats), "catalog": list(catalogs), "allow-remote": True if allow_remote else None,
     }
     config = load_config(checks, config_path, paths, flags)
+    if not quiet:
+        _tree_settings_note(config)
     formats = config.formats
     if not formats and os.environ.get("GITHUB_ACTIONS") == "true":
         formats = ("github",)  # annotations in the pull request, unless a format was chosen
@@ -178,12 +202,18 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
 
     options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
                           read_catalog=read_catalog, limits=config.limits, journey_file=journey_file,
-                          previous=list(previous), jobs=jobs or os.cpu_count() or 1, cache=cache)
+                          previous=list(previous), jobs=jobs, cache=cache,
+                          remote_allow_hosts=config.remote_allow_hosts)
     progress = progress_for(quiet)
     try:
         report = _audit_report(list(paths) or ["."], options, chosen, config, known, read_catalog, progress)
     finally:
         progress.close()
+    report = dataclasses.replace(report, configuration={
+        "file": config.source or None,
+        "from_audited_tree": config.from_tree,
+        "tree_settings": [setting.to_dict() for setting in config.tree_settings],
+    })
     # The stack and its parsed documents are gone with _audit_report's frame: the reports are
     # written without them (on large portfolios they were a third of the peak memory).
     _emit(report, outputs, config, color, quiet, write_baseline)

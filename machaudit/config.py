@@ -1,18 +1,28 @@
-"""Configuration: discovery, parsing, validation and precedence.
+"""Configuration: discovery, parsing, validation, precedence and trust.
 
 built-in defaults < config file < MACHAUDIT_* environment < command-line flags.
 The file is the closest of `machaudit.toml`, `.machaudit.toml` or a `pyproject.toml` with a
 `[tool.machaudit]` table, looking from the audited folder up to the repository root; `--config`
-names one explicitly. Unknown keys, unknown check ids and wrong types are errors that name the valid
-choices.
+(or MACHAUDIT_CONFIG) names one explicitly. Unknown keys, unknown check ids and wrong types are
+errors that name the valid choices.
+
+Trust. A file named by the job (`--config`, MACHAUDIT_CONFIG), the environment and the flags are
+the job's own word. A file *found* in or above the audited folders belongs to the audited tree,
+which on a pull request is written by whoever opened it: it may only narrow or annotate the run
+(check options, policy, stricter severities and fail-on, tighter limits, catalogs inside the
+audited folders). What it asks beyond that (other roots or catalogs, the network, output paths,
+fewer checks, a lower gate, higher limits) is not applied, and every setting it made or asked for is
+listed with its outcome (`Config.tree_settings`, shown in every report). Paths in any config file
+(catalogs, report files) stay inside the repository root.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from machaudit.findings import Severity
 from machaudit.policy import Policy
@@ -46,10 +56,26 @@ class Config:
     checks: Mapping[str, CheckConfig] = field(default_factory=dict)  # by check id
     policy: Policy = field(default_factory=Policy)
     limits: Limits = field(default_factory=Limits)
+    remote_allow_hosts: tuple[str, ...] = ()  # hosts or networks remote fetching may reach inside
     source: str = ""  # the file read, for messages
+    from_tree: bool = False  # the file was found in the audited tree (not named by the job)
+    tree_settings: tuple["TreeSetting", ...] = ()
 
     def options_for(self, check_id: str) -> Mapping[str, Any]:
         return self.checks[check_id].options if check_id in self.checks else {}
+
+
+@dataclass(frozen=True)
+class TreeSetting:
+    """One setting of a config file from the audited tree, and whether it was applied."""
+
+    key: str
+    value: str
+    applied: bool
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "value": self.value, "applied": self.applied, "reason": self.reason}
 
 
 # key in the file -> (Config field, expected type description)
@@ -60,6 +86,7 @@ _TOP_LEVEL = {
     "format": "formats",
     "catalog": "catalogs",
     "allow-remote": "allow_remote",
+    "remote-allow-hosts": "remote_allow_hosts",
     "checks": None,
     "policy": None,
     "limits": None,
@@ -71,6 +98,7 @@ _ENV = {
     "FORMAT": "format",
     "CATALOG": "catalog",
     "ALLOW_REMOTE": "allow-remote",
+    "REMOTE_ALLOW_HOSTS": "remote-allow-hosts",
 }
 _ENV_OTHER = {"CONFIG", "DEBUG", "CACHE_DIR", "VALIDATOR_SPEEDUPS"}  # read elsewhere
 
@@ -127,7 +155,7 @@ def env_settings(environ: Mapping[str, str]) -> dict[str, Any]:
             if value.strip().lower() not in ("1", "true", "yes", "0", "false", "no", ""):
                 raise ConfigError(f"{name}={value!r}: use true or false")
             out[setting] = value.strip().lower() in ("1", "true", "yes")
-        elif setting in ("select", "ignore", "format", "catalog"):
+        elif setting in ("select", "ignore", "format", "catalog", "remote-allow-hosts"):
             out[setting] = [v.strip() for v in value.split(",") if v.strip()]
         else:
             out[setting] = value.strip()
@@ -140,8 +168,22 @@ def build_config(
     env: Mapping[str, Any],
     flags: Mapping[str, Any],
     source: str = "",
+    from_tree: bool = False,
+    tree: Sequence[Path] = (),
+    repo_root: Path | None = None,
 ) -> Config:
-    """Merge the layers (later wins) and validate everything against the known checks."""
+    """Merge the layers (later wins) and validate everything against the known checks.
+
+    `from_tree`: the file was found in the audited tree, whose folders are `tree`: it may only
+    narrow or annotate (see the module's docstring). Paths the file names must resolve inside
+    `repo_root` (default: the working folder's repository)."""
+    if from_tree:  # its paths are kept to the audited folders, or not applied
+        return _narrowed(checks, file_settings, env, flags, source, tree)
+    _paths_inside_repository(file_settings, source, repo_root or repository_root(Path.cwd()))
+    return _merged(checks, file_settings, env, flags, source)
+
+
+def _merged(checks, file_settings, env, flags, source) -> Config:
     where = source or "configuration"
     for layer_name, layer in (("file", file_settings), ("environment", env), ("flags", flags)):
         for key in layer:
@@ -157,7 +199,7 @@ def build_config(
         if not isinstance(fail_on, str) or fail_on.lower() not in FAIL_ON:
             raise ConfigError(f"{where}: fail-on = {fail_on!r}; choose one of: {', '.join(FAIL_ON)}")
         values["fail_on"] = fail_on.lower()
-    for key in ("select", "ignore", "format", "catalog"):
+    for key in ("select", "ignore", "format", "catalog", "remote-allow-hosts"):
         if key in merged:
             values[_TOP_LEVEL[key]] = tuple(_string_list(merged[key], f"{where}: {key}"))
     if "allow-remote" in merged:
@@ -168,6 +210,128 @@ def build_config(
     values["policy"] = _policy(file_settings.get("policy", {}), where)
     values["limits"] = _limits(file_settings.get("limits", {}), where)
     return Config(**values)
+
+
+# Gates from the loosest to the strictest.
+_GATES = ("never", "critical", "high", "medium", "low", "info")
+# What only the job (flags, environment, --config) may set, and why a tree's file may not.
+_JOB_ONLY = {
+    "select": "it would leave checks out",
+    "ignore": "it would leave checks out",
+    "format": "it would choose where reports are written",
+    "allow-remote": "it would turn network access on",
+    "remote-allow-hosts": "it would let remote fetching reach inside the network",
+}
+_JOB_SAYS = "only the command line, the environment or --config FILE may set it"
+
+
+def _narrowed(checks, file_settings, env, flags, source, tree: Sequence[Path]) -> Config:
+    """A config file of the audited tree applied as far as it narrows or annotates the run."""
+    full = _merged(checks, file_settings, env, flags, source)  # the file is checked for mistakes as always
+    job = _merged(checks, {}, env, flags, "")
+    job_set = {**env, **{k: v for k, v in flags.items() if v is not None and v != () and v != []}}
+    notes: list[TreeSetting] = []
+
+    def note(key: str, value: Any, applied: bool, reason: str = "") -> None:
+        notes.append(TreeSetting(key, _shown(value), applied, reason))
+
+    values: dict[str, Any] = {}
+    for key, reason in _JOB_ONLY.items():
+        if key in file_settings:
+            note(key, file_settings[key], False, f"{reason}; {_JOB_SAYS}")
+    if "fail-on" in file_settings:
+        if "fail-on" in job_set:
+            note("fail-on", file_settings["fail-on"], False, "the command line or the environment sets fail-on")
+        elif _GATES.index(full.fail_on) >= _GATES.index(job.fail_on):
+            values["fail_on"] = full.fail_on
+            note("fail-on", full.fail_on, True)
+        else:
+            note("fail-on", full.fail_on, False, f"it would lower the gate below {job.fail_on}; {_JOB_SAYS}")
+    if "catalog" in file_settings:
+        if "catalog" in job_set:
+            note("catalog", file_settings["catalog"], False, "the command line or the environment names the catalogs")
+        else:
+            kept = []
+            for path in full.catalogs:
+                inside = _inside(path, tree)
+                note("catalog", path, inside, "" if inside else "outside the audited folders")
+                if inside:
+                    kept.append(path)
+            values["catalogs"] = tuple(kept)
+    values["checks"] = {}
+    for check_id, settings in full.checks.items():
+        severity = settings.severity
+        if not settings.enabled:
+            note(f"checks.{check_id}.enabled", False, False, f"it would turn the check off; {_JOB_SAYS}")
+        if severity is not None:
+            default = checks[check_id].severity
+            if severity < default:
+                note(f"checks.{check_id}.severity", severity.label, False,
+                     f"it would lower the severity below the default {default.label}; {_JOB_SAYS}")
+                severity = None
+            else:
+                note(f"checks.{check_id}.severity", severity.label, True)
+        for option, value in settings.options.items():
+            note(f"checks.{check_id}.{option.replace('_', '-')}", value, True)
+        values["checks"][check_id] = CheckConfig(True, severity, settings.options)
+    if "policy" in file_settings:
+        values["policy"] = full.policy
+        for key, value in file_settings["policy"].items():
+            note(f"policy.{key}", value, True)
+    limits = {}
+    for key, value in (file_settings.get("limits") or {}).items():
+        name = key.replace("-", "_")
+        current = getattr(job.limits, name)
+        if value <= current:
+            limits[name] = value
+            note(f"limits.{key}", value, True)
+        else:
+            note(f"limits.{key}", value, False, f"it would raise the limit of {current}; {_JOB_SAYS}")
+    values["limits"] = replace(job.limits, **limits)
+    return replace(job, **values, source=source, from_tree=True, tree_settings=tuple(notes))
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as TOML would write it (a string as it is), cut short."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def repository_root(start: Path) -> Path:
+    """The closest folder from `start` upwards with a `.git`; `start` itself when there is none."""
+    here = start.resolve()
+    for folder in [here, *here.parents]:
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def _inside(path: str, folders: Sequence[Path]) -> bool:
+    """Whether `path` (relative to the working folder), with its links resolved, is in one of
+    `folders`."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+        return False
+    return any(resolved == folder or folder in resolved.parents for folder in folders)
+
+
+def _paths_inside_repository(file_settings: Mapping[str, Any], source: str, repo_root: Path) -> None:
+    """Catalogs and report files named in a config file must stay inside the repository."""
+    named = []
+    for key in ("catalog", "format"):
+        value = file_settings.get(key)
+        items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
+        for item in items:
+            if not isinstance(item, str):
+                continue
+            path = (item.partition(":")[2] if key == "format" else item).strip()
+            if path:
+                named.append((key, path))
+    for key, path in named:
+        if not _inside(path, [repo_root]):
+            raise ConfigError(f"{source or 'configuration'}: {key} names {path!r}, outside the repository "
+                              f"{repo_root}; a config file's paths must stay inside it")
 
 
 def _string_list(value: Any, what: str) -> list[str]:

@@ -99,6 +99,8 @@ class AuditReport:
     graph: Mapping[str, Any] = field(default_factory=dict)
     # Structured views checks published for the reports: "data_locations", "propagation" …
     sections: Mapping[str, Any] = field(default_factory=dict)
+    # The config file read, and what a file from the audited tree set or asked for (config.py)
+    configuration: Mapping[str, Any] = field(default_factory=dict)
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0

@@ -41,8 +41,8 @@ def write(path, text):
     return path
 
 
-def test_config_file_disables_and_overrides(stack):
-    write(stack / "machaudit.toml", """
+def test_config_file_disables_and_overrides(stack, tmp_path):
+    config = write(tmp_path / "ci.toml", """
         select = ["ORC"]
         [checks.ORC001]
         severity = "low"
@@ -51,7 +51,7 @@ def test_config_file_disables_and_overrides(stack):
         [checks.ORC004]
         min-out-degree = 1
     """)
-    run = audit(str(stack))
+    run = audit(str(stack), "--config", str(config))  # the job's own file: everything applies
     report = run.report
     ids = {c["id"] for c in report["checks"]}
     assert "ORC003" not in ids and "INV001" not in ids and "ORC001" in ids
@@ -59,20 +59,91 @@ def test_config_file_disables_and_overrides(stack):
     assert cycle["severity"] == "low"
     assert [f["subject"] for f in report["findings"] if f["check"] == "ORC004"]  # threshold 1 fires
     assert run.exit_code == 0  # low is below the default fail-on (high)
+    assert report["configuration"] == {"file": str(config), "from_audited_tree": False, "tree_settings": []}
+
+
+def test_a_config_file_of_the_audited_tree_only_narrows_and_says_what_it_asked(stack):
+    """A pull request's own machaudit.toml: what would widen the run or lower its gate is not
+    applied, what narrows or annotates it is; each setting is listed with its outcome."""
+    write(stack / "machaudit.toml", """
+        select = ["ORC004"]
+        ignore = ["ORC"]
+        format = ["markdown:../owned.md"]
+        catalog = ["/etc/hostname", "catalog-info.yaml"]
+        allow-remote = true
+        fail-on = "never"
+        [checks.ORC001]
+        severity = "low"
+        [checks.ORC002]
+        enabled = false
+        [checks.ORC004]
+        severity = "critical"
+        min-out-degree = 1
+        [limits]
+        max-nodes = 999999999
+        max-depth = 100
+    """)
+    run = audit(str(stack))
+    report = run.report
+    assert run.exit_code == 1  # the cycle stays high: neither fail-on nor the severity was lowered
+    assert not (stack.parent / "owned.md").exists()
+    assert {"ORC001", "ORC002", "INV001"} <= {c["id"] for c in report["checks"]}
+    assert [f["severity"] for f in report["findings"] if f["check"] == "ORC001"] == ["high"]
+    assert {f["severity"] for f in report["findings"] if f["check"] == "ORC004"} == {"critical"}
+    outcome = {(s["key"], s["value"]): (s["applied"], s["reason"]) for s in report["configuration"]["tree_settings"]}
+    assert report["configuration"]["from_audited_tree"] is True
+    assert outcome == {
+        ("select", '["ORC004"]'): (False, "it would leave checks out; only the command line, the environment or --config FILE may set it"),
+        ("ignore", '["ORC"]'): (False, "it would leave checks out; only the command line, the environment or --config FILE may set it"),
+        ("format", '["markdown:../owned.md"]'): (False, "it would choose where reports are written; only the command line, the environment or --config FILE may set it"),
+        ("allow-remote", "true"): (False, "it would turn network access on; only the command line, the environment or --config FILE may set it"),
+        ("fail-on", "never"): (False, "it would lower the gate below high; only the command line, the environment or --config FILE may set it"),
+        ("catalog", "/etc/hostname"): (False, "outside the audited folders"),
+        ("catalog", "catalog-info.yaml"): (False, "outside the audited folders"),  # relative to the working folder
+        ("checks.ORC001.severity", "low"): (False, "it would lower the severity below the default high; only the command line, the environment or --config FILE may set it"),
+        ("checks.ORC002.enabled", "false"): (False, "it would turn the check off; only the command line, the environment or --config FILE may set it"),
+        ("checks.ORC004.severity", "critical"): (True, ""),
+        ("checks.ORC004.min-out-degree", "1"): (True, ""),
+        ("limits.max-nodes", "999999999"): (False, "it would raise the limit of 20000000; only the command line, the environment or --config FILE may set it"),
+        ("limits.max-depth", "100"): (True, ""),
+    }
+    assert "(from the audited tree) sets fail-on = never: not applied: it would lower the gate below high" in run.stderr
+
+
+def test_a_tree_config_may_make_the_gate_stricter_and_name_a_catalog_inside_the_tree(stack, monkeypatch):
+    monkeypatch.chdir(stack)
+    write(stack / "machaudit.toml", 'fail-on = "low"\ncatalog = ["catalog-info.yaml"]\n')
+    run = audit(".", "--select", "ORC004")
+    settings = run.report["configuration"]["tree_settings"]
+    assert [(s["key"], s["applied"]) for s in settings] == [("fail-on", True), ("catalog", True)]
+    assert run.report["inventory"]["catalog_files"]  # read
+    assert audit(".", "--select", "ORC004", "--fail-on", "never").exit_code == 0  # the job's flag still rules
+
+
+def test_paths_in_the_jobs_own_config_stay_inside_the_repository(stack, tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    config = write(tmp_path / "ci.toml", 'format = ["json:/tmp/elsewhere.json"]\n')
+    run = audit("stack", "--config", str(config))
+    assert run.exit_code == 2
+    assert "format names '/tmp/elsewhere.json', outside the repository" in run.stderr
 
 
 def test_closest_config_wins_and_pyproject_table_is_read(tmp_path, stack):
-    write(tmp_path / "machaudit.toml", 'fail-on = "never"\n')
-    write(stack / "pyproject.toml", '[project]\nname = "x"\n[tool.machaudit]\nselect = ["ORC001"]\n')
-    report = audit(str(stack)).report
-    assert [c["id"] for c in report["checks"]] == ["ORC001"]
+    write(tmp_path / "machaudit.toml", '[checks.ORC004]\nmin-out-degree = 1\n')
+    write(stack / "pyproject.toml", '[project]\nname = "x"\n[tool.machaudit]\n[tool.machaudit.checks.ORC004]\nseverity = "critical"\n')
+    report = audit(str(stack), "--select", "ORC004").report
+    assert report["configuration"]["file"] == str(stack / "pyproject.toml")
+    assert [s["key"] for s in report["configuration"]["tree_settings"]] == ["checks.ORC004.severity"]
 
 
-def test_precedence_file_env_flags(stack):
-    write(stack / ".machaudit.toml", 'fail-on = "never"\nselect = ["ORC001"]\n')
-    assert audit(str(stack)).exit_code == 0  # file: never
-    assert audit(str(stack), env={"MACHAUDIT_FAIL_ON": "high"}).exit_code == 1  # env beats file
-    assert audit(str(stack), "--fail-on", "never", env={"MACHAUDIT_FAIL_ON": "high"}).exit_code == 0  # flag beats env
+def test_precedence_file_env_flags(stack, tmp_path):
+    config = write(tmp_path / "ci.toml", 'fail-on = "never"\nselect = ["ORC001"]\n')
+    assert audit(str(stack), "--config", str(config)).exit_code == 0  # file: never
+    env = {"MACHAUDIT_CONFIG": str(config)}
+    assert audit(str(stack), env=env).exit_code == 0  # named by the environment: the job's file too
+    assert audit(str(stack), env={**env, "MACHAUDIT_FAIL_ON": "high"}).exit_code == 1  # env beats file
+    assert audit(str(stack), "--fail-on", "never", env={**env, "MACHAUDIT_FAIL_ON": "high"}).exit_code == 0  # flag beats env
 
 
 @pytest.mark.parametrize("text,message", [
@@ -105,7 +176,7 @@ def test_explicit_config_and_unknown_env(stack, tmp_path):
     assert run.exit_code == 2 and "MACHAUDIT_FAIL_ON" in run.stderr
 
 
-def test_limits_from_config_apply_to_reading(stack):
+def test_limits_from_config_apply_to_reading(stack):  # a tighter limit: applied from the tree too
     write(stack / "big.yaml", "openapi: 3.0.3\ninfo: {title: big, version: '1'}\npaths: {}\nx-pad: '" + "x" * 5000 + "'\n")
     write(stack / "machaudit.toml", "[limits]\nmax-bytes = 2000\n")
     report = run_cli("audit", str(stack), "--select", "SPC002", "-f", "json", "--fail-on", "never").report

@@ -39,6 +39,7 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
     return {
         "schema_version": report.schema_version,
         "tool": {"name": "machaudit", "version": report.tool_version},
+        "configuration": dict(report.configuration),
         "summary": {
             "findings": len(report.findings),
             "new_findings": len(report.blocking),

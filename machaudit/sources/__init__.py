@@ -37,6 +37,7 @@ class LoadOptions:
     journey_file: str = ""
     previous: list[str] = field(default_factory=list)  # earlier versions of the specs (API009)
     limits: Limits = field(default_factory=Limits)
+    remote_allow_hosts: tuple[str, ...] = ()  # hosts or networks remote fetching may reach inside
 
 
 @dataclass

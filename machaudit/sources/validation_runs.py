@@ -14,23 +14,21 @@ compares them on the bench corpus).
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import json
 import marshal
 import os
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
 
 from machaudit import __version__
 from machaudit.findings import Location
 from machaudit.model import Spec
-from machaudit.sources.documents import DocumentError, Limits, is_json_name, parse_document
-from machaudit.sources.halves import FIRST_SHARE, VALIDATING_SHARE, cut, join, parse_half
+from machaudit.sources.documents import DocumentError, Limits, parse_document
 from machaudit.sources.store import DocumentStore, expect_early, is_url, read_early, without_collector
 from machaudit.sources.validate import ValidationIssue, validate
+from machaudit.sources.workers import new_pool, release, start_methods, submit
 
 # Below this many specs (and this much text) worker processes cost more than they save.
 MIN_SPECS_FOR_POOL = 4
@@ -81,20 +79,20 @@ class ValidationRun:
         keys = [key for key in keys if not is_url(key) and not self._probably_cached(key)]
         sizes = {key: _size(self.store, key) for key in keys}
         if early is not None and len(keys) != 1:
-            early.shutdown(wait=False, cancel_futures=True)  # its one process is for one spec
+            release(early, wait=False)  # its one process is for one spec
             early = None
         if self.jobs <= 1 or not keys or (len(keys) < MIN_SPECS_FOR_POOL and sum(sizes.values()) < MIN_BYTES_FOR_POOL):
+            if early is not None:
+                release(early, wait=False)
             return
-        context = get_context("fork") if "fork" in _start_methods() else None
-        self._pool = early or ProcessPoolExecutor(
-            max_workers=min(self.jobs, len(keys)), mp_context=context, initializer=_init_worker)
+        self._pool = early or new_pool(min(self.jobs, len(keys)))
         store = (self.store.roots, self.store.limits, self.store.allow_remote_refs)
         # Largest first, so one big spec does not start last and hold up the end of the run.
         for key in sorted(keys, key=lambda k: -sizes[k]):
             if task is not None and task[:2] == (key, store):
                 self._futures[key] = task[2]  # started by start_early, with what this run has
             else:
-                self._futures[key] = self._pool.submit(_validate_in_worker, key, store)
+                self._futures[key] = submit(self._pool, _validate_in_worker, key, store)
 
     def _probably_cached(self, key: str) -> bool:
         """Whether the cache holds this spec's result, judged before parsing from the files it read
@@ -147,7 +145,7 @@ class ValidationRun:
             if worker_request == self._wanted[key][0]:
                 computed[key] = issues
                 advance()
-        self.close()
+        self.close(wait=True)
         for key, (request, digest) in self._wanted.items():
             if key not in computed:  # no worker, or one that read different files than we did
                 computed[key] = _validate_located(self.store, request)
@@ -166,11 +164,13 @@ class ValidationRun:
             _write_json(_cache_file(self.cache_dir, root, "reads"),
                         {"version": request.version, "refs_ok": request.refs_ok, "files": list(request.files)})
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers: once their results are in (`wait`), or at once, for a run that ended
+        early (what they are still doing is ended by `workers.stop_all`)."""
         for key in list(self._futures):
             self._drop(key)
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            release(self._pool, wait=wait)
             self._pool = None
 
     def _drop(self, key: str) -> None:
@@ -183,59 +183,32 @@ _early_pool: ProcessPoolExecutor | None = None
 _early_task: tuple[str, tuple, Future] | None = None  # key, store settings, its validation
 
 
-def start_early(paths: list[str], jobs: int, auditing: bool = True) -> None:
+def start_early(paths: list[str], jobs: int) -> None:
     """One large spec named on the command line (a CI job checking its API): validating it is the
-    longest part of such a run, so its validator process is forked now, and imports the validator
-    while this process parses the spec. A YAML spec is parsed in two parts (halves.py): that
-    process parses the second after the import, this one the first, and each hands the other its
-    part; it then validates while this one reads the configuration and audits. Otherwise this
-    process parses the spec and hands it over whole (marshalled: a twentieth of parsing it again).
-    `ValidationRun.start` takes the task over if the run reads the spec with the same roots and
-    limits; the store takes the parse over."""
+    longest part of such a run, so its validator process is forked now and imports the validator
+    while this process parses the spec, which it then hands over marshalled (a twentieth of parsing
+    it again). `ValidationRun.start` takes the task over if the run reads the spec with the same
+    roots and limits; the store takes the parse over. The process belongs to the run's
+    `workers.worker_processes()`, which stops it however the run ends."""
     global _early_pool, _early_task
     if not (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
-            and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in _start_methods()):
+            and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in start_methods()):
         return
-    # One process: a second one, forked while the first is still warming up, would get the spec.
-    # It is forked (at the first task) before this process reads the spec: the sooner, the smaller.
-    _early_pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"), initializer=_init_worker)
-    _early_pool.submit(_warm_up)
+    # Forked (at the first task) before this process reads the spec: the sooner, the smaller.
+    _early_pool = new_pool(1)
+    submit(_early_pool, _warm_up)
     key, limits = DocumentStore.key_for(paths[0]), Limits()
     read = read_early(key, limits)
     if read is None:
         return
     text, stamp = read
-    halves = cut(text, share=FIRST_SHARE if auditing else VALIDATING_SHARE) if not is_json_name(key) else None
-    second = _early_pool.submit(_parse_second_half, key, halves.second, limits) if halves else None
-    first = without_collector(lambda: parse_half(halves.first, limits)) if halves else None
-    if first is not None:
-        handed = (stamp, "first", marshal.dumps(first), halves.continues)
-        expect_early(key, stamp, limits, functools.partial(_joined, first, second, halves.continues))
-    else:
-        try:
-            whole = without_collector(lambda: parse_document(text, key, limits))
-        except DocumentError:
-            return  # the audit reads it again and reports why
-        handed = (stamp, "whole", marshal.dumps(whole), False)
-        expect_early(key, stamp, limits, lambda: whole)
-    store = ([Path(key).resolve().parent], limits, False)  # as `discover` makes them for one file
-    _early_task = (key, store, _early_pool.submit(_validate_in_worker, key, store, handed))
-
-
-def _joined(first: dict, second: Future, continues: bool):
-    """This process's first half and the validator process's second, as one document (None when
-    they do not fit, or that process failed: the store then parses the file itself)."""
     try:
-        marshalled = second.result()
-    except Exception:  # the process died
-        return None
-    return None if marshalled is None else join(first, without_collector(lambda: marshal.loads(marshalled)), continues)
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
+        whole = without_collector(lambda: parse_document(text, key, limits))
+    except DocumentError:
+        return  # the audit reads it again and reports why
+    expect_early(key, stamp, limits, lambda: whole)
+    store = ([Path(key).resolve().parent], limits, False)  # as `discover` makes them for one file
+    _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store, (stamp, marshal.dumps(whole))))
 
 
 def _size(store: DocumentStore, key: str) -> int:
@@ -249,10 +222,6 @@ def _size(store: DocumentStore, key: str) -> int:
 
 # -- workers --------------------------------------------------------------------------------------
 
-def _init_worker() -> None:
-    gc.enable()  # forked while the audit reads specs with the collector paused (cli._without_cyclic_gc)
-
-
 def _warm_up() -> None:
     from machaudit.sources.openapi import read_spec  # noqa: F401  (what a task needs first)
     from machaudit.sources.validate import _validator_class
@@ -264,30 +233,16 @@ def _warm_up() -> None:
 _worker_fetchers: dict[Limits, object] = {}
 
 
-_second_halves: dict[str, dict | None] = {}  # in the early validator process: see start_early
-
-
-def _parse_second_half(key: str, text: str, limits: Limits) -> bytes | None:
-    """In the early validator process: the second half of the spec, kept here and marshalled for
-    the audit (None if it does not parse the fast way)."""
-    half = _second_halves[key] = without_collector(lambda: parse_half(text, limits))
-    return None if half is None else marshal.dumps(half)
-
-
 def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> tuple[Request | None, list[ValidationIssue]]:
     """Read the spec as the audit does, then validate it: (the request it amounts to, issues).
     A store per spec: a worker holds one spec's documents at a time, not all it has validated.
-    `handed`: what `start_early` parsed of the spec file: (stamp, "whole" or "first" (half),
-    marshalled document, whether the second half continues the first's last mapping)."""
+    `handed`: what `start_early` parsed of the spec file: (stamp, marshalled document)."""
     from machaudit.sources.openapi import read_spec, validatable
 
     roots, limits, allow_remote = store
     if handed is not None:
-        stamp, part, marshalled, continues = handed
+        stamp, marshalled = handed
         document = without_collector(lambda: marshal.loads(marshalled))
-        second = _second_halves.pop(key, None)
-        if part == "first":
-            document = None if second is None else join(document, second, continues)
         expect_early(key, stamp, limits, lambda: document)
     if allow_remote and limits not in _worker_fetchers:
         from machaudit.sources.remote import make_fetcher
