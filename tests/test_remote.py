@@ -3,6 +3,10 @@
 What must hold (DESIGN.md §9): a URL named on the command line is fetched; a remote `$ref` is not
 followed, and nothing is requested, unless `--allow-remote` is given; a failing URL is a finding,
 never a traceback; a response over the size cap is refused.
+
+The fetcher refuses loopback addresses unless allowed (remote.py's docstring), and the server here
+is on 127.0.0.1: tests that need it reached use `loopback_allowed`, which builds the CLI's fetcher
+with 127.0.0.1 on the allow-list, as the `remote-allow-hosts` setting does.
 """
 
 from __future__ import annotations
@@ -105,6 +109,17 @@ def server(http_server):
     return http_server
 
 
+@pytest.fixture
+def loopback_allowed(monkeypatch):
+    real = remote.make_fetcher
+
+    def with_loopback(limits=Limits(), **options):
+        allowed = tuple(options.pop("allow_hosts", ())) + ("127.0.0.1",)
+        return real(limits, allow_hosts=allowed, **options)
+
+    monkeypatch.setattr(remote, "make_fetcher", with_loopback)
+
+
 def audit(*args: str) -> Run:
     return run_cli("audit", *args, "-f", "json", "--fail-on", "never")
 
@@ -147,7 +162,7 @@ def local_spec_with_remote_ref(folder: Path, ref: str) -> Path:
 REF_LINE = 12
 
 
-def test_spec_url_is_audited(server):
+def test_spec_url_is_audited(loopback_allowed, server):
     url = server.url("/spec.yaml")
     run = audit(url)
     assert_ran_cleanly(run)
@@ -173,7 +188,7 @@ def test_remote_ref_is_spc003_and_not_requested_without_allow_remote(server, tmp
     assert entry is not None and entry["operations"] == 1
 
 
-def test_remote_ref_resolves_with_allow_remote(server, tmp_path):
+def test_remote_ref_resolves_with_allow_remote(loopback_allowed, server, tmp_path):
     local_spec_with_remote_ref(tmp_path / "api", server.url("/fragment.yaml") + "#/components/schemas/Pet")
     run = audit(str(tmp_path / "api"), "--allow-remote")
     assert_ran_cleanly(run)
@@ -184,7 +199,7 @@ def test_remote_ref_resolves_with_allow_remote(server, tmp_path):
     assert entry is not None and entry["operations"] == 1 and entry["valid"] is True, (entry, describe(run))
 
 
-def test_missing_spec_url_is_a_finding(server):
+def test_missing_spec_url_is_a_finding(loopback_allowed, server):
     url = server.url("/missing.yaml")
     run = audit(url)
     assert_ran_cleanly(run)
@@ -193,7 +208,7 @@ def test_missing_spec_url_is_a_finding(server):
     assert "404" in found[0]["message"], found[0]["message"]
 
 
-def test_missing_remote_ref_target_is_spc003(server, tmp_path):
+def test_missing_remote_ref_target_is_spc003(loopback_allowed, server, tmp_path):
     local_spec_with_remote_ref(tmp_path / "api", server.url("/gone.yaml") + "#/components/schemas/Pet")
     run = audit(str(tmp_path / "api"), "--allow-remote")
     assert_ran_cleanly(run)
@@ -203,7 +218,7 @@ def test_missing_remote_ref_target_is_spc003(server, tmp_path):
     assert found[0]["location"]["line"] == REF_LINE
 
 
-def test_unreachable_host_is_a_finding(tmp_path):
+def test_unreachable_host_is_a_finding(loopback_allowed, tmp_path):
     # A port nothing listens on: connection refused, reported, no traceback.
     import socket
 
@@ -218,7 +233,7 @@ def test_unreachable_host_is_a_finding(tmp_path):
 
 
 def test_response_over_the_size_limit_is_refused_by_the_fetcher(server):
-    fetch = remote.make_fetcher(Limits(max_bytes=SMALL_LIMIT))
+    fetch = remote.make_fetcher(Limits(max_bytes=SMALL_LIMIT), allow_hosts=("127.0.0.1",))
     with pytest.raises(DocumentError, match="limit"):
         fetch(server.url("/big.yaml"))
     assert fetch(server.url("/spec.yaml")) == SPEC  # a response under the cap comes through whole
@@ -228,7 +243,7 @@ def test_response_over_the_size_limit_is_a_finding(server, monkeypatch):
     # The CLI has no option to lower the 64 MiB cap, so the fetcher it builds is given a small one;
     # everything else (fetching, refusal, the finding) is the real path.
     real = remote.make_fetcher
-    monkeypatch.setattr(remote, "make_fetcher", lambda limits=Limits(): real(Limits(max_bytes=SMALL_LIMIT)))
+    monkeypatch.setattr(remote, "make_fetcher", lambda limits=Limits(), **_: real(Limits(max_bytes=SMALL_LIMIT), allow_hosts=("127.0.0.1",)))
     url = server.url("/big.yaml")
     run = audit(url, server.url("/spec.yaml"))
     assert_ran_cleanly(run)
@@ -239,7 +254,7 @@ def test_response_over_the_size_limit_is_a_finding(server, monkeypatch):
     assert entry is not None and entry["operations"] == 2
 
 
-def test_redirect_is_followed(server):
+def test_redirect_is_followed(loopback_allowed, server):
     run = audit(server.url("/moved.yaml"))
     assert_ran_cleanly(run)
     assert server.requests == ["/moved.yaml", "/spec.yaml"]
@@ -247,7 +262,7 @@ def test_redirect_is_followed(server):
 
 
 @pytest.mark.parametrize("path", ["/to-file.yaml", "/loop.yaml"], ids=["redirect-to-file-scheme", "redirect-loop"])
-def test_bad_redirect_is_a_finding(server, path):
+def test_bad_redirect_is_a_finding(loopback_allowed, server, path):
     url = server.url(path)
     run = audit(url)
     assert_ran_cleanly(run)
@@ -257,7 +272,7 @@ def test_bad_redirect_is_a_finding(server, path):
     assert len(server.requests) <= 6  # redirects are capped
 
 
-def test_no_credentials_or_proxy_from_the_environment(server, tmp_path):
+def test_no_credentials_or_proxy_from_the_environment(loopback_allowed, server, tmp_path):
     # A .netrc entry for the host and a proxy setting must not leak into requests to spec hosts.
     netrc = tmp_path / "netrc"
     netrc.write_text("machine 127.0.0.1 login alice password s3cret\n", encoding="utf-8")
