@@ -398,6 +398,15 @@ def make_fetcher(
                 raise DocumentError(f"{where}: only http and https URLs are fetched")
             if "@" in parts.netloc:
                 raise DocumentError(f"{where}: URLs with a user name or password are refused (no credentials are sent)")
+            try:
+                # A host written as an address is judged here too, before httpx parses it (httpx
+                # rejects forms like 0177.0.0.1 that resolvers accept, with a less useful message).
+                if literal_address(parts.hostname or "") is not None:
+                    guard.addresses(parts.hostname, parts.port or 0)
+            except Refused as exc:
+                raise DocumentError(f"{where}: not fetched: {exc}") from None
+            except ValueError as exc:
+                raise DocumentError(f"{where}: not a valid URL ({_one_line(exc)})") from None
             left = until - time.monotonic()
             try:
                 with client.stream("GET", url, headers={"Accept": "application/json, application/yaml, */*"},
@@ -420,6 +429,8 @@ def make_fetcher(
                 raise _OutOfTime(where) from None
             except httpx.HTTPError as exc:
                 raise DocumentError(f"{where}: cannot fetch: {_one_line(exc)}") from None
+            except httpx.InvalidURL as exc:  # not an HTTPError
+                raise DocumentError(f"{where}: not a valid URL ({_one_line(exc)})") from None
             try:
                 return raw.decode(response.encoding or "utf-8")
             except (UnicodeDecodeError, LookupError):
