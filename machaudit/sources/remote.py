@@ -28,7 +28,8 @@ can quote them as they stand):
 * **Bounded in time and size.** A fetch, redirects included, must be complete within a
   deadline (30 s by default) however slowly the server sends; all the fetches of a run share a
   budget (120 s by default), after which further fetches are refused. A response over the size
-  cap (`Limits.max_bytes`) is refused.
+  cap (`Limits.max_bytes`) is refused. (Looking a name up is the one wait not cut short: it is
+  bounded by the system resolver's own timeout, and counted against the deadline.)
 * **An internal registry can be allowed.** `make_fetcher(limits, allow_hosts=(...))` takes host
   names (matched exactly, case-insensitively, non-ASCII names in their `xn--` form) and IP
   addresses or CIDR networks (`10.20.0.0/16`, `127.0.0.1`). A listed host name may resolve to
@@ -445,9 +446,10 @@ def make_fetcher(
                                 "for this run is spent")
         start = time.monotonic()
         by_budget = left < deadline_seconds
-        deadline.set(start + min(deadline_seconds, left))
+        until = start + min(deadline_seconds, left)
+        deadline.set(until)  # for the streams of this thread's connections
         try:
-            return fetch_within(url, start + min(deadline_seconds, left))
+            return fetch_within(url, until)
         except _OutOfTime as exc:
             if by_budget:
                 raise DocumentError(f"{exc}: stopped when the remote fetch budget of {_seconds(budget_seconds)} "
