@@ -23,7 +23,10 @@ harmless line of text; the formats build on it:
   `\\x3a`, and every `##[` shows as `##\\x5b`, so neither the modern nor the legacy command syntax of
   the Actions runner can come out of untrusted text, wherever the value lands on a line.
 
-JSON and SARIF are data, not display: they do not use this module.
+JSON and SARIF are data, not display: `plain` is not for them. They keep every text exactly, but a
+JSON report printed in a CI log or a terminal must not act either: `json_inert` writes what JSON
+encoders leave raw (DEL, C1 controls, bidi, zero-width and tag characters, U+2028/U+2029, and the
+`[` of `##[`) as JSON escapes (`\\u009b`, `\\u202e`, `##\\u005b`), which parse back to the same text.
 """
 
 from __future__ import annotations
@@ -80,3 +83,24 @@ def markup(text: object) -> str:
     from rich.markup import escape
 
     return escape(plain(text))
+
+
+# In UTF-8 JSON these bytes can only be inside strings (the rest of JSON is ASCII), and no
+# multi-byte sequence is matched from its middle (the first bytes here never continue one).
+_JSON_RAW = re.compile(
+    rb"##\[|\x7f|\xc2[\x80-\x9f\xad]|\xd8\x9c|\xe1\xa0\x8e|\xe2\x80[\x8b-\x8f\xa8-\xae]|\xe2\x81[\xa0-\xaf]"
+    rb"|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]|\xf3\xa0[\x80\x81][\x80-\xbf]"
+)
+
+
+def _json_escape(match: re.Match) -> bytes:
+    if match.group() == b"##[":
+        return b"##\\u005b"
+    text = match.group().decode("utf-8").encode("utf-16-be")  # beyond the BMP: a surrogate pair
+    return b"".join(b"\\u%04x" % int.from_bytes(text[i:i + 2], "big") for i in range(0, len(text), 2))
+
+
+def json_inert(data: bytes) -> bytes:
+    """UTF-8 JSON text with nothing in it that a terminal or the Actions runner would act on
+    (see the module docstring); it parses to the same data."""
+    return _JSON_RAW.sub(_json_escape, data)
