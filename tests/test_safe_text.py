@@ -245,3 +245,36 @@ def test_terminal_on_a_pty_has_only_our_colour_codes(hostile):
     assert not RAW_CONTROL.findall("".join(lines))
     assert _commands("\n".join(lines), github=False) == []
     assert f"suppression of BLR005{FOLD}::warning file=evil.py::x at " in without_colour
+
+
+# -- the touchpoint map: terminal table and figure ----------------------------------------------------
+
+JOURNEY = {
+    "journey": "b2b\x1b]0;pwned\x07",
+    "channels": ["web\u202e", "app\n::error ::ch"],
+    "stages": [{"name": "find\x1b[2J", "touchpoints": [
+        {"name": "search\n::add-mask::x", "required": True,
+         "cells": {"web\u202e": {"state": "self-service"}, "app\n::error ::ch": {"state": "missing"}}},
+        {"name": "price $x$ and $\\frac{", "required": False,  # unbalanced mathtext: must stay text
+         "cells": {"web\u202e": {"state": "phone-only"}, "app\n::error ::ch": {"state": "missing"}}},
+    ]}],
+}
+
+
+def test_journey_table_shows_hostile_names_inert():
+    from machaudit.formatters.journey_table import render
+
+    text = render(JOURNEY, color=False)
+    assert "\\x1b]0;pwned\\x07" in text and "\\u202e" in text
+    assert not RAW_CONTROL.findall(text.replace("\n", ""))
+    assert _commands(text, github=False) == []
+
+
+def test_journey_figure_draws_hostile_names_as_text():
+    from machaudit.formatters.figures import journey_heatmap
+
+    svg = journey_heatmap(JOURNEY, "svg").decode("utf-8")
+    # matplotlib keeps each drawn text in a comment: the names are there, shown, dollars and all
+    assert "price $x$ and $\\frac{" in svg
+    assert "search \u23ce ::add-mask::x" in svg and "\\x1b]0;pwned\\x07" in svg
+    assert not RAW_CONTROL.findall(svg.replace("\n", ""))
