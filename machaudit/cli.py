@@ -268,6 +268,7 @@ def _run(loaded, graphs, chosen, config, known, journey_map, progress):
 def _emit(report, outputs, config, color, quiet, write_baseline):
     from machaudit.baseline import write_baseline as save_baseline
     from machaudit.formatters import render_lazily
+    from machaudit.formatters.safe_text import plain  # ids, file names and messages come from the inputs
 
     use_color = _use_color(color)
     rendered = [(target, render_lazily(name, report, use_color and target is None and name == "terminal"))
@@ -291,13 +292,14 @@ def _emit(report, outputs, config, color, quiet, write_baseline):
             f"machaudit: {len(report.findings)} findings ("
             + ", ".join(f"{n} {k}" for k, n in counts.items() if n) + ")"
             + (f", {len(report.blocking)} new" if report.baseline_used else "")
-            + "".join(f"; wrote {t}" for t, _ in rendered if t), err=True)
+            + "".join(f"; wrote {plain(t)}" for t, _ in rendered if t), err=True)
     for use in report.suppressions:
         if (use.problem or not use.used) and not quiet:
             what = f"cannot be used: it {use.problem}" if use.problem else "is unused"
-            click.echo(f"machaudit: suppression of {use.check or '?'} at {use.location} {what}", err=True)
+            click.echo(f"machaudit: suppression of {plain(use.check or '?')} at {plain(use.location)} {plain(what)}",
+                       err=True)
     for error in report.errors:
-        click.echo(f"machaudit: check {error.check_id} failed to run: {error.message}", err=True)
+        click.echo(f"machaudit: check {plain(error.check_id)} failed to run: {plain(error.message)}", err=True)
 
     if report.errors:
         sys.exit(EXIT_ERROR)

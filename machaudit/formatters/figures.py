@@ -1,12 +1,16 @@
 """matplotlib figures for reports, deterministic: fixed metadata, no timestamps, fixed hash salt.
 
-Imported lazily: matplotlib is only loaded when a figure is asked for.
+Names from the inputs are drawn as `safe_text.plain` gives them (one line, controls and bidi
+characters shown as `\\x1b`, `\\u202e`) and never as mathtext (`parse_math=False`: a `$` in a name
+is a dollar). Imported lazily: matplotlib is only loaded when a figure is asked for.
 """
 
 from __future__ import annotations
 
 import io
 from typing import Any, Mapping
+
+from machaudit.formatters.safe_text import plain
 
 STATE_ORDER = ("self-service", "internal-only", "phone-only", "missing")
 STATE_COLOUR = {
@@ -44,18 +48,18 @@ def journey_heatmap(data: Mapping[str, Any], fmt: str = "svg") -> bytes:
     channels = list(data["channels"])
     rows, labels, stage_starts = [], [], []
     for stage in data["stages"]:
-        stage_starts.append((len(rows), stage["name"]))
+        stage_starts.append((len(rows), plain(stage["name"])))
         for touchpoint in stage["touchpoints"]:
             rows.append([STATE_ORDER.index(touchpoint["cells"][c]["state"]) for c in channels])
-            labels.append(touchpoint["name"] + (" *" if touchpoint["required"] else ""))
+            labels.append(plain(touchpoint["name"]) + (" *" if touchpoint["required"] else ""))
     height = max(3.0, 0.32 * len(rows) + 1.5)
     width = max(5.0, 1.3 * len(channels) + 3.0)
     fig, ax = plt.subplots(figsize=(width, height))
     cmap = ListedColormap([STATE_COLOUR[s] for s in STATE_ORDER])
     if rows and channels:
         ax.imshow(rows, cmap=cmap, vmin=0, vmax=len(STATE_ORDER) - 1, aspect="auto")
-    ax.set_xticks(range(len(channels)), channels, rotation=30, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xticks(range(len(channels)), [plain(c) for c in channels], rotation=30, ha="right", parse_math=False)
+    ax.set_yticks(range(len(labels)), labels, parse_math=False)
     ax.tick_params(length=0)
     for start, name in stage_starts[1:]:
         ax.axhline(start - 0.5, color="white", linewidth=3)
@@ -68,7 +72,7 @@ def journey_heatmap(data: Mapping[str, Any], fmt: str = "svg") -> bytes:
     ends = [start for start, _ in stage_starts[1:]] + [len(rows)]
     for (start, name), end in zip(stage_starts, ends):
         ax.text(left, (start + end - 1) / 2, name.upper(), transform=ax.get_yaxis_transform(), ha="right",
-                va="center", fontsize=7, color="#555555", fontweight="bold")
+                va="center", fontsize=7, color="#555555", fontweight="bold", parse_math=False)
     ax.set_xticks([x - 0.5 for x in range(1, len(channels))], minor=True)
     ax.grid(which="minor", axis="x", color="white", linewidth=2)
     ax.tick_params(which="minor", length=0)
@@ -76,7 +80,7 @@ def journey_heatmap(data: Mapping[str, Any], fmt: str = "svg") -> bytes:
         spine.set_visible(False)
     ax.legend(handles=[Patch(color=STATE_COLOUR[s], label=s) for s in STATE_ORDER],
               loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4, frameon=False, fontsize=8)
-    ax.set_title(f"Touchpoint map — {data['journey']}", fontsize=10)
+    ax.set_title(f"Touchpoint map — {plain(data['journey'])}", fontsize=10, parse_math=False)
     try:
         return _save(fig, fmt)
     finally:
@@ -274,11 +278,14 @@ def dependency_graph(graph: Mapping[str, Any], fmt: str = "svg") -> bytes:
             parts.append(_short(node["system"]))
         if node.get("lifecycle") in ("deprecated", "experimental"):
             parts.append(node["lifecycle"])
-        return " · ".join(p for p in parts if p)
+        return plain(" · ".join(p for p in parts if p))
+
+    def label(n):
+        return plain(nodes[n].get("name") or _short(n))
 
     widths = []
     for kind, ids in drawn:
-        longest = max([_text_width(nodes[n].get("name") or _short(n), _LABEL_PT) for n in ids]
+        longest = max([_text_width(label(n), _LABEL_PT) for n in ids]
                       + [_text_width(sublabel(n), _SUB_PT) for n in ids] + [1.1])
         widths.append(min(longest + 0.24, 2.4))
     ys: dict[str, float] = {}
@@ -327,7 +334,7 @@ def dependency_graph(graph: Mapping[str, Any], fmt: str = "svg") -> bytes:
         ax.add_patch(FancyBboxPatch((xs[i] - 0.07, top + 0.02), widths[i] + 0.14, bottom - top - 0.02,
                                     boxstyle="round,pad=0,rounding_size=0.06", facecolor="#f9fafb",
                                     edgecolor="#d1d5db", linewidth=0.6, zorder=0))
-        ax.text(xs[i] + 0.01, top + _GROUP_HEAD / 2 + 0.03, _fit(_short(system) if system else "no system", 6.8, widths[i]),
+        ax.text(xs[i] + 0.01, top + _GROUP_HEAD / 2 + 0.03, _fit(plain(_short(system)) if system else "no system", 6.8, widths[i]),
                 ha="left", va="center", fontsize=6.8, color="#6b7280", fontstyle="italic", parse_math=False)
 
     same_column_slot: dict[int, int] = {}
@@ -363,7 +370,7 @@ def dependency_graph(graph: Mapping[str, Any], fmt: str = "svg") -> bytes:
                                     facecolor=fill, edgecolor=_BACK_EDGE_COLOUR if deprecated else border,
                                     linewidth=0.9, linestyle=(0, (3, 2)) if deprecated else "-", zorder=2))
         room = widths[i] - 0.2
-        ax.text(x0 + 0.1, ys[n] - 0.075, _fit(nodes[n].get("name") or _short(n), _LABEL_PT, room), ha="left",
+        ax.text(x0 + 0.1, ys[n] - 0.075, _fit(label(n), _LABEL_PT, room), ha="left",
                 va="center", fontsize=_LABEL_PT, color="#111827", zorder=3, parse_math=False)
         ax.text(x0 + 0.1, ys[n] + 0.11, _fit(sublabel(n), _SUB_PT, room), ha="left", va="center",
                 fontsize=_SUB_PT, color=_BACK_EDGE_COLOUR if deprecated else "#6b7280", zorder=3, parse_math=False)
@@ -412,7 +419,7 @@ def area_scores(scores: Mapping[str, Any], fmt: str = "svg") -> bytes:
         inside = points >= 55
         ax.text(points - 1.5 if inside else points + 1.5, i, text, va="center", ha="right" if inside else "left",
                 fontsize=9, color="white" if inside else "#111827", zorder=2, parse_math=False)
-    ax.set_yticks(range(len(names)), names, fontsize=9.5)
+    ax.set_yticks(range(len(names)), [plain(n) for n in names], fontsize=9.5, parse_math=False)
     ax.set_xlim(0, 100)
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_xticks([0, 25, 50, 75, 100])

@@ -3,14 +3,17 @@
 `::error file=…,line=…,col=…,title=<ID> <name>::<subject>: <message>`: error for critical and high,
 warning for medium, notice for low and info. New findings come first (GitHub shows only the first
 few annotations of each level per step), then findings already in the baseline, marked so in the
-title. Suppressed findings are not annotated. Data is escaped as GitHub's runner expects
-(% \\r \\n), property values also : and ,.
+title. Suppressed findings are not annotated. Every value is first made inert by `safe_text.plain`
+(controls and bidi characters shown, no `::` or `##[` command from the inputs; line breaks kept,
+a file name must stay the repository's), then escaped as GitHub's runner expects (% \\r \\n),
+property values also : and ,.
 """
 
 from __future__ import annotations
 
 from machaudit.engine import AuditReport
 from machaudit.findings import Location, Result, Severity, State
+from machaudit.formatters.safe_text import plain
 from machaudit.scoring import level_label
 
 COMMANDS = {
@@ -23,6 +26,7 @@ COMMANDS = {
 
 
 def escape_data(text: str) -> str:
+    """Escaped for the runner, which unescapes it: the text exactly (use `plain` first for display)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -31,9 +35,10 @@ def escape_property(text: str) -> str:
 
 
 def command(name: str, message: str, **properties: object) -> str:
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items()
+    """One workflow command; the message and property values may hold text from the inputs."""
+    props = ",".join(f"{key}={escape_property(plain(value, lines=True))}" for key, value in properties.items()
                      if value is not None and value != "")
-    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+    return f"::{name}{' ' + props if props else ''}::{escape_data(plain(message, lines=True))}"
 
 
 def _file_properties(location: Location | None) -> dict[str, object]:

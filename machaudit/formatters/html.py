@@ -2,7 +2,9 @@
 
 Nothing is fetched: no web fonts, no CDN, no script; figures are inline SVG (matplotlib, deterministic).
 A restrictive Content-Security-Policy ships in the page, and every text that comes from specs or
-catalogs goes through jinja2's autoescaping (a spec title `<script>…` shows as text).
+catalogs goes through `safe_text.plain` (the template's finalize: controls and bidi characters
+shown as `\\x1b`, `\\u202e`, one line, no workflow command should the page be printed in a CI log)
+and jinja2's autoescaping (a spec title `<script>…` shows as text).
 
 Sections: cover and executive summary, architecture (dependency graph), readiness by area, the
 customer journey (heatmap and the gaps), data location, blast radius, findings by area and check
@@ -22,6 +24,7 @@ from markupsafe import Markup, escape
 
 from machaudit.engine import AuditReport
 from machaudit.findings import Result, Severity, State
+from machaudit.formatters.safe_text import plain
 from machaudit.scoring import AREAS, LEVELS
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -56,6 +59,7 @@ def render(report: AuditReport, color: bool = False) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_inert,
     )
     env.filters["code"] = inline_code
     env.filters["short"] = short_ref
@@ -63,6 +67,12 @@ def render(report: AuditReport, color: bool = False) -> str:
     env.filters["path"] = breakable_path
     template = env.get_template("report.html.j2")
     return template.render(csp=CSP, **view(report))
+
+
+def _inert(value: Any) -> Any:
+    """Every `{{ … }}` of the template: text made inert before it is escaped. Markup is made here
+    (the filters below, the sanitised figures) from text that already went through `plain`."""
+    return value if isinstance(value, Markup) or not isinstance(value, str) else plain(value)
 
 
 # -- the view the template reads ----------------------------------------------------------------------
@@ -220,7 +230,7 @@ def first_sentence(text: str) -> str:
 
 def inline_code(text: Any) -> Markup:
     """Escape, then show `backticked` words as code."""
-    escaped = str(escape("" if text is None else text))
+    escaped = str(escape(plain(text)))
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
 
 
@@ -235,7 +245,7 @@ def short_ref(ref: Any) -> str:
 
 def breakable_path(text: Any) -> Markup:
     """Escape, and let a long file path wrap after its slashes rather than mid-name."""
-    return Markup(str(escape("" if text is None else text)).replace("/", "/<wbr>"))
+    return Markup(str(escape(plain(text))).replace("/", "/<wbr>"))
 
 
 def where(location: Any) -> str:

@@ -10,6 +10,7 @@ import orjson
 
 from machaudit.engine import AuditReport
 from machaudit.findings import Result, State
+from machaudit.formatters.safe_text import json_inert
 
 
 def result_dict(result: Result) -> dict[str, Any]:
@@ -122,6 +123,7 @@ def _dumps(data: Any, sort_keys: bool = False) -> bytes:
     the standard way."""
     options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | (orjson.OPT_SORT_KEYS if sort_keys else 0)
     try:
-        return orjson.dumps(data, option=options, default=str)
+        text = orjson.dumps(data, option=options, default=str)
     except orjson.JSONEncodeError:
-        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys, default=str).encode("utf-8")
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys, default=str).encode("utf-8")
+    return json_inert(text)  # printed in a CI log or a terminal, it must not act: same data, escaped

@@ -6,27 +6,29 @@
 - unknown (an evidence gap) and not-applicable: `<skipped>` with the reason.
 - a check that failed to run: `<error>`; a check that ran but judged nothing: one skipped case.
 
-ElementTree does the escaping; characters XML 1.0 cannot hold are dropped. No timestamps.
+Every value from the inputs goes through `safe_text.plain` (one line each, controls and bidi
+characters shown as `\\x1b`, `\\u202e`; no workflow command), so a CI log that prints this file
+stays inert; ElementTree does the XML escaping. No timestamps.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
 from machaudit.engine import AuditReport, CheckError
 from machaudit.findings import Result, State
+from machaudit.formatters.safe_text import plain
 from machaudit.registry import CheckInfo
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NO_SUBJECT = "(no subject)"
 
 
 def _text(value: Any) -> str:
-    return _NOT_XML.sub("", str(value))
+    """One value as an attribute or one line of text: `plain` leaves nothing XML 1.0 cannot hold."""
+    return plain(value)
 
 
 def _where(result: Result) -> str:
@@ -40,21 +42,23 @@ def _where(result: Result) -> str:
 
 
 def _failure_text(result: Result, info: CheckInfo | None) -> str:
-    lines = [f"{result.severity.label} {result.check_id} {info.name if info else result.check_name}: {result.subject}"]
+    """Lines of machaudit's own; each value in them is made one inert line."""
+    lines = [_text(f"{result.severity.label} {result.check_id} {info.name if info else result.check_name}: "
+                   f"{result.subject}")]
     where = _where(result)
     if where:
-        lines.append(f"at {where}")
-    lines.append(result.message)
+        lines.append(_text(f"at {where}"))
+    lines.append(_text(result.message))
     if result.known:
         lines.append("(known: in the baseline, does not block)")
     if result.evidence:
-        lines.append("evidence: " + json.dumps(result.evidence, ensure_ascii=False, sort_keys=True, default=str))
+        lines.append(_text("evidence: " + json.dumps(result.evidence, ensure_ascii=False, sort_keys=True, default=str)))
     lines.append(f"fingerprint: {result.fingerprint}")
     return "\n".join(lines)
 
 
 def _case(parent: ET.Element, check_id: str, name: str, result: Result | None = None) -> ET.Element:
-    attrs = {"classname": f"machaudit.{check_id}", "name": _text(name)}
+    attrs = {"classname": _text(f"machaudit.{check_id}"), "name": _text(name)}
     if result is not None and result.location is not None and result.location.file:
         attrs["file"] = _text(result.location.file)
         if result.location.line is not None:
@@ -75,7 +79,7 @@ def _add_result(suite: ET.Element, result: Result, name: str, info: CheckInfo | 
     elif result.state is State.FAIL:
         failure = ET.SubElement(case, "failure", {"message": _text(result.message or result.check_name),
                                                   "type": result.severity.label})
-        failure.text = _text(_failure_text(result, info))
+        failure.text = _failure_text(result, info)
         tally["failures"] += 1
     elif result.state is State.UNKNOWN:
         _skip(case, f"evidence gap: {result.message or 'the inputs do not say'}")
@@ -88,7 +92,7 @@ def _add_result(suite: ET.Element, result: Result, name: str, info: CheckInfo | 
 def _add_error(suite: ET.Element, error: CheckError, tally: dict[str, int]) -> None:
     case = _case(suite, error.check_id, "(check failed to run)")
     element = ET.SubElement(case, "error", {"message": _text(error.message), "type": "check-error"})
-    element.text = _text(error.detail or error.message)
+    element.text = plain(error.detail or error.message, lines=True)  # a traceback stays one frame a line
     tally["tests"] += 1
     tally["errors"] += 1
 

@@ -1,7 +1,12 @@
 """Markdown for a pull-request comment: readiness, counts, then the findings, new ones first.
 
-Text taken from specs and the catalog (subjects, messages, paths) is escaped, so a description
-holding `<script>`, `|` or `*` shows as written and an `@name` pings nobody. GitHub refuses
+Text taken from specs and the catalog (subjects, messages, paths) goes through `safe_text.plain`
+(one line; controls and bidi characters shown as `\\x1b`, `\\u202e`; no workflow command), then is
+escaped, so a description holding `<script>`, `|` or `*` shows as written: HTML is escaped (no tag,
+no entity); the Markdown punctuation \\ ` * _ [ ] | ~ # $ is backslashed (no emphasis, code, link or
+image, no table cell closed, no heading, no math); `@` is followed by a zero-width space, so an
+`@name` or `@org/team` pings nobody. A bare `https://…` may still be auto-linked by GitHub: it shows
+its own target, nothing hidden. GitHub refuses
 comments over 65,536 characters: when the full comment would pass LIMIT, it is summarised: every
 critical and high finding stays listed, the rest is counted per check, with a note pointing to the
 full report.
@@ -16,18 +21,19 @@ from typing import Iterable
 
 from machaudit.engine import AuditReport
 from machaudit.findings import Result, Severity, State
+from machaudit.formatters.safe_text import plain
 from machaudit.scoring import level_label
 
 GITHUB_LIMIT = 65_536
 LIMIT = 60_000  # summarise above this, leaving room for what a CI step adds around the comment
 MARKER = "<!-- machaudit-report -->"  # lets a CI job find and update its own comment
 # Inline text never starts a line here, so list, heading and rule markers need no escape.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
 
 
 def escape(text: object) -> str:
-    """Inline text from the inputs: HTML escaped, Markdown punctuation backslashed, one line."""
-    value = " ".join(str(text).split())
+    """Inline text from the inputs: inert and one line, HTML escaped, Markdown punctuation backslashed."""
+    value = plain(text).strip()  # `** x**` would not be bold
     value = html.escape(value, quote=False)  # & < >
     value = _MD_SPECIAL.sub(r"\\\1", value)
     return value.replace("@", "@\u200b")  # no mentions from a spec's text
@@ -35,7 +41,7 @@ def escape(text: object) -> str:
 
 def code(text: object) -> str:
     """A code span that survives backticks in the text; never in a table (| would split the cell)."""
-    value = " ".join(str(text).split()).replace("@", "@\u200b")
+    value = plain(text).strip().replace("@", "@\u200b")
     fence = "`" * (max((len(m) for m in re.findall(r"`+", value)), default=0) + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""
     return f"{fence}{pad}{value}{pad}{fence}"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from machaudit.engine import AuditReport
 from machaudit.findings import Severity, State
+from machaudit.formatters.safe_text import markup  # every text from the inputs: inert, one line
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -28,10 +28,10 @@ def render(report: AuditReport, color: bool) -> str:
     inv = report.inventory
     entities = ", ".join(f"{n} {k}" for k, n in sorted(inv.get("entities", {}).items())) or "no catalog"
     console.print(f"[bold]machaudit {report.tool_version}[/bold]  "
-                  f"{inv.get('specs', 0)} specs, {inv.get('operations', 0)} operations; {escape(entities)}")
+                  f"{inv.get('specs', 0)} specs, {inv.get('operations', 0)} operations; {markup(entities)}")
     channels = inv.get("channels") or []
     if channels:
-        console.print(f"channels: {escape(', '.join(channels))}")
+        console.print(f"channels: {markup(', '.join(channels))}")
     console.print()
 
     checks = {c.id: c for c in report.checks}
@@ -42,11 +42,11 @@ def render(report: AuditReport, color: bool) -> str:
             current = finding.check_id
             info = checks.get(current)
             title = f"{current} {info.name}" if info else current
-            console.print(f"[bold]{escape(title)}[/bold] [dim]({info.area if info else ''})[/dim]")
+            console.print(f"[bold]{markup(title)}[/bold] [dim]({markup(info.area if info else '')})[/dim]")
         where = str(finding.location) if finding.location else finding.subject
         known = " [dim](in baseline)[/dim]" if finding.known else ""
-        console.print(f"  [{STYLE[finding.severity]}]{finding.severity.label:<8}[/] [dim]{escape(where)}[/dim]{known}")
-        console.print(f"           {escape(finding.message)}")
+        console.print(f"  [{STYLE[finding.severity]}]{finding.severity.label:<8}[/] [dim]{markup(where)}[/dim]{known}")
+        console.print(f"           {markup(finding.message)}")
     _journey_summary(console, report.journey)
     gaps = [r for r in report.results if r.state is State.UNKNOWN]
     if gaps:
@@ -57,17 +57,17 @@ def render(report: AuditReport, color: bool) -> str:
             by_check.setdefault(gap.check_id, []).append(gap)
         for check_id, items in by_check.items():  # one line per check: the same question, many subjects
             more = f" (and {len(items) - 1} more subjects)" if len(items) > 1 else ""
-            console.print(f"  [magenta]unknown [/] {escape(check_id)} {escape(items[0].subject)}: "
-                          f"{escape(items[0].message)}{more}")
+            console.print(f"  [magenta]unknown [/] {markup(check_id)} {markup(items[0].subject)}: "
+                          f"{markup(items[0].message)}{more}")
     problems = [s for s in report.suppressions if s.problem or not s.used]
     if report.suppressed or problems:
         console.print()
         console.print(f"[bold]Suppressions[/bold]: {len(report.suppressed)} findings suppressed with a reason")
         for use in problems:
             what = f"cannot be used: it {use.problem}" if use.problem else "is unused: nothing it covers was found"
-            console.print(f"  [yellow]{escape(use.check or '?')}[/] at {escape(str(use.location))} {escape(what)}")
+            console.print(f"  [yellow]{markup(use.check or '?')}[/] at {markup(str(use.location))} {markup(what)}")
     for error in report.errors:
-        console.print(f"[bold red]check {escape(error.check_id)} failed to run:[/] {escape(error.message)}")
+        console.print(f"[bold red]check {markup(error.check_id)} failed to run:[/] {markup(error.message)}")
 
     _scores(console, report.scores)
     console.print()
@@ -99,11 +99,11 @@ def _journey_summary(console: Console, journey) -> None:
             state = states.pop() if len(states) == 1 else "partly self-service"
             by_state.setdefault(state, []).append(touchpoint["name"])
     console.print()
-    console.print(f"[bold]Customer journey[/bold] over {', '.join(customer)} (details: machaudit journey)")
+    console.print(f"[bold]Customer journey[/bold] over {markup(', '.join(customer))} (details: machaudit journey)")
     for state, style in (("self-service", "green"), ("partly self-service", "cyan"), ("phone-only", "bold red"),
                          ("internal-only", "yellow"), ("missing", "magenta")):
         if by_state.get(state):
-            console.print(f"  [{style}]{state:<20}[/] {escape(', '.join(by_state[state]))}")
+            console.print(f"  [{style}]{state:<20}[/] {markup(', '.join(by_state[state]))}")
 
 
 def _scores(console: Console, scores) -> None:
@@ -113,9 +113,9 @@ def _scores(console: Console, scores) -> None:
 
     console.print()
     overall = scores["overall"]
-    console.print(f"[bold]MACH readiness: {escape(level_label(overall))}[/bold]"
-                  + (f" (weakest: {', '.join(overall['weakest_areas'])})" if overall["weakest_areas"] else "")
+    console.print(f"[bold]MACH readiness: {markup(level_label(overall))}[/bold]"
+                  + (f" (weakest: {markup(', '.join(overall['weakest_areas']))})" if overall["weakest_areas"] else "")
                   + (f"; {overall['evidence_gaps']} checks with evidence gaps" if overall["evidence_gaps"] else ""))
     for area, entry in scores["areas"].items():
         points = "  -" if entry["points"] is None else f"{entry['points']:>3}"
-        console.print(f"  {area:<14} {points} points  {escape(level_label(entry))}")
+        console.print(f"  {markup(area):<14} {points} points  {markup(level_label(entry))}")
