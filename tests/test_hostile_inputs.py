@@ -188,6 +188,38 @@ def test_huge_integer_in_a_json_spec_is_kept_as_a_string_with_spc002(folder, tmp
     assert parse_document(f'{{"n": -{HUGE}, "m": 7}}', "x.json") == {"n": "-" + HUGE, "m": 7}
 
 
+def test_finding_after_a_huge_json_integer_keeps_its_line(folder, tmp_path):
+    # Lines in JSON are found by Python's JSON scanner, which refused the integer: nothing after it
+    # was located. Here the validator's finding on info.title, after the integer, has its line.
+    (folder / "late.json").write_text(
+        f'{{\n  "x-size": {HUGE},\n  "openapi": "3.0.3",\n  "info": {{\n    "title": 7,\n    "version": "1"}},\n'
+        '  "paths": {}\n}\n', encoding="utf-8")
+    result = audit(folder, tmp_path)
+    result.finding("SPC002", "late.json", ["integer of 5,000 digits"], line=2)
+    result.finding("SPC001", "late.json", ["7 is not of type 'string'"], line=5)
+    assert_outcome(result)
+
+
+def test_huge_integer_in_a_catalog_is_spc002_and_the_catalog_is_read(folder, tmp_path):
+    write_catalog(folder, f"""\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: big
+  annotations:
+    example.com/size: {HUGE}
+spec:
+  type: service
+  lifecycle: production
+  owner: team-a
+  system: shop
+""")
+    result = audit(folder, tmp_path)
+    result.finding("SPC002", "catalog-info.yaml", ["catalog file read with a change", "integer of 5,000 digits"], line=32)
+    assert_outcome(result)
+    assert result.report["inventory"]["entities"]["component"] == 1  # the entity holding it was read
+
+
 def test_integer_over_64_bits_but_within_the_limit_stays_a_number(folder, tmp_path):
     # Within the limit an integer is a number as written (the validator says where it is wrong);
     # orjson refuses those over 64 bits, and the JSON and SARIF writers fall back to the json module.

@@ -698,7 +698,13 @@ class _JsonOffsets:
     def _container(self, start: int) -> dict[str, tuple[int, int]]:
         if start not in self._children:
             try:
-                self._children[start] = self._index(start)
+                try:
+                    self._children[start] = self._index(start)
+                except json.JSONDecodeError:
+                    raise
+                except ValueError:  # an integer over Python's limit (kept as a string when parsed)
+                    self._decoder = json.JSONDecoder(parse_int=str)
+                    self._children[start] = self._index(start)
             except (ValueError, IndexError):  # not JSON after all: nothing below is located
                 self._children[start] = {}
         return self._children[start]
