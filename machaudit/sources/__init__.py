@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from machaudit.model import OPENAPI_TYPES, Entity, Spec, Stack
+from machaudit.model import OPENAPI_TYPES, Entity, Spec, SpecProblem, Stack
 from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
 from machaudit.sources.openapi import read_spec, validatable, with_validation
@@ -176,10 +176,11 @@ def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, cata
                 all_keys: list[str], run: ValidationRun | None, progress) -> Stack:
     specs: dict[str, Spec] = {}
     suppressions = []
+    noted: set[str] = set()
     progress.stage("parsing", len(all_keys))
     for key in all_keys:
         progress.advance()
-        spec = read_spec(store, key)
+        spec = _with_notes(store, read_spec(store, key), noted)
         if spec.parsed or key in declared or key in inputs.specs or not store.parses(key):
             specs[key] = spec
             if run is not None and validatable(spec):
@@ -224,6 +225,20 @@ def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, cata
         undeclared_specs=undeclared,
         other_refs=frozenset(catalog.other_refs),
     )
+
+
+def _with_notes(store: DocumentStore, spec: Spec, noted: set[str]) -> Spec:
+    """The spec with what parsing its files read differently from their text (a lone surrogate
+    replaced, an integer over Python's limit kept as a string) as "unparseable" problems, SPC002,
+    each file's with the first spec that reads it."""
+    problems = []
+    for key in spec.files:
+        if key in noted:
+            continue
+        for note in store.notes(key):
+            noted.add(key)
+            problems.append(SpecProblem("unparseable", note.message, store.locate_line(key, note.line, note.column)))
+    return replace(spec, problems=spec.problems + tuple(problems)) if problems else spec
 
 
 def _read_previous(store: DocumentStore, paths: list[str], specs: dict[str, Spec], roots: list[Path]) -> dict[str, Spec]:

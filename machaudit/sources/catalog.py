@@ -66,11 +66,14 @@ def load_catalog(store: DocumentStore, keys: list[str]) -> Catalog:
 def _read_file(store: DocumentStore, key: str, catalog: Catalog) -> list[str]:
     """Read one descriptor file into the catalog; returns the Location targets it names."""
     display = store.display(key)
+    notes: list[DocumentError] = []
     try:
-        documents = parse_documents(store.text(key), key, store.limits)
+        documents = parse_documents(store.text(key), key, store.limits, notes)
     except DocumentError as exc:
         catalog.problems.append(CatalogProblem("unreadable", f"cannot read catalog file: {exc.message}", Location(display, "", exc.line, exc.column)))
         return []
+    for note in notes:  # read, but not all as written (a lone surrogate, a huge integer)
+        catalog.problems.append(CatalogProblem("unreadable", f"catalog file read with a change: {note.message}", Location(display, "", note.line, note.column)))
     targets: list[str] = []
     for index, (doc, line) in enumerate(documents):
         if doc is None:
@@ -156,9 +159,12 @@ class _EntityReader:
             if is_url(target):
                 self.problem(f"Location {name}: remote target {target} is not followed", "/spec")
                 continue
+            if "\0" in target:
+                self.problem(f"Location {name}: target {target!r} holds a NUL character (\\0), which no file name can; "
+                             "not followed", "/spec")
+                continue
             if any(ch in target for ch in "*?["):
-                matches = sorted(p for p in base.glob(target) if p.is_file())
-                out.extend(os.path.abspath(p) for p in matches)
+                out.extend(self._glob(name, base, target))
                 continue
             key = os.path.normpath(os.path.join(base, target))
             if not self.store.inside_roots(key):
@@ -168,6 +174,25 @@ class _EntityReader:
             else:
                 out.append(key)
         return out
+
+    def _glob(self, name: str, base: Path, target: str) -> list[str]:
+        """Files a Location's glob target matches, all inside the audited roots. The catalog is
+        untrusted input, not the user: an absolute glob (`/*`) or one climbing out (`../../*`) is
+        refused whole (its matches would name files outside in the report), where a glob typed on
+        the command line is not. It is cut where its first wildcard is: the folder before (after
+        `..` are folded away) must be inside the roots; the rest is matched by pathlib, whose `**`
+        does not follow symlinks (no loop). A match that is a symlink out of the roots is named
+        by its path inside them, and refused when read."""
+        pattern = os.path.normpath(os.path.join(base, target))  # an absolute target replaces base
+        parts = Path(pattern).parts
+        fixed = next(i for i, part in enumerate(parts) if any(ch in part for ch in "*?["))
+        folder = Path(*parts[:fixed])
+        if not self.store.inside_roots(str(folder)):
+            self.problem(f"Location {name}: target {target} leaves the audited root (a glob in a catalog must "
+                         "stay inside the audited folders); not followed", "/spec")
+            return []
+        matches = sorted(p for p in folder.glob(str(Path(*parts[fixed:]))) if p.is_file())
+        return [os.path.abspath(p) for p in matches]
 
     def _entity(self, kind: str, name: str, metadata: dict, spec: dict) -> None:
         namespace = metadata.get("namespace", "default")
@@ -263,6 +288,10 @@ class _EntityReader:
                 return ""
             if is_url(target):
                 return target
+            if "\0" in target:
+                self.problem(f"{ref}: definition {target!r} holds a NUL character (\\0), which no file name can",
+                             "/spec/definition", ref)
+                return ""
             key = self.store.join(self.key, target)
             if not self.store.inside_roots(key):
                 self.problem(f"{ref}: definition {target} leaves the audited root", "/spec/definition", ref)

@@ -10,6 +10,7 @@ import bisect
 import itertools
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -62,29 +63,47 @@ def is_json_name(name: str) -> bool:
     return name.lower().endswith(".json")
 
 
-def parse_document(text: str, name: str, limits: Limits = Limits()) -> Any:
-    """Parse one JSON or YAML document (JSON by file name, never through the YAML parser)."""
+def parse_document(text: str, name: str, limits: Limits = Limits(), notes: list[DocumentError] | None = None) -> Any:
+    """Parse one JSON or YAML document (JSON by file name, never through the YAML parser).
+
+    Two things in a readable document cannot be kept as written, and are read differently with a
+    note (a DocumentError, not raised) appended to `notes`, which the caller reports as a finding:
+    - an integer over Python's limit of digits for integers (`int_digits_limit`) is kept as the
+      string of its digits (Python refuses to convert it, and no report could write it);
+    - a lone UTF-16 surrogate (JSON `"\\ud800"`, not a character: no UTF-8 report can hold it) is
+      replaced by U+FFFD, the Unicode replacement character.
+    (A document that cannot be read at all raises DocumentError.)"""
     if len(text) > limits.max_bytes:
         raise DocumentError(f"file is {len(text):,} bytes, over the limit of {limits.max_bytes:,}")
+    found: list[DocumentError] = []
     try:
         if is_json_name(name):
             # JSON has no aliases and only string keys; its parser refuses deep nesting itself.
-            return _parse_json(text)
-        return _parse_yaml(text, limits)
+            data = _parse_json(text, found)
+        else:
+            data = _parse_yaml(text, limits, found)
     except RecursionError:
         raise DocumentError(f"nesting deeper than the parser allows (limit {limits.max_depth})") from None
+    data = _without_lone_surrogates(data, text, found)
+    if notes is not None:
+        notes.extend(found)
+    return data
 
 
-def parse_documents(text: str, name: str, limits: Limits = Limits()) -> list[tuple[Any, int]]:
-    """Parse a multi-document YAML stream (a Backstage catalog); returns (data, first line) pairs."""
+def parse_documents(text: str, name: str, limits: Limits = Limits(),
+                    notes: list[DocumentError] | None = None) -> list[tuple[Any, int]]:
+    """Parse a multi-document YAML stream (a Backstage catalog); returns (data, first line) pairs.
+    What was read differently from its text is noted as `parse_document` notes it."""
     if len(text) > limits.max_bytes:
         raise DocumentError(f"file is {len(text):,} bytes, over the limit of {limits.max_bytes:,}")
     if is_json_name(name):
-        return [(parse_document(text, name, limits), 1)]
+        return [(parse_document(text, name, limits, notes), 1)]
     out = []
+    found: list[DocumentError] = []
     check_flow_depth(text, limits)
     try:
         loader = SpecLoader(text)
+        loader.long_integers = []  # (digits, line) of integers over the limit: see _bounded_int
         try:
             while loader.check_node():
                 node = loader.get_node()
@@ -99,14 +118,175 @@ def parse_documents(text: str, name: str, limits: Limits = Limits()) -> list[tup
         raise DocumentError(f"YAML error: {exc}") from None
     except RecursionError:
         raise DocumentError(f"nesting deeper than the parser allows (limit {limits.max_depth})") from None
+    if _LONE_SURROGATE_TEXT.search(text):  # libyaml refuses them; the pure-Python loader does not
+        surrogates = 0
+        for index, (data, line) in enumerate(out):
+            data, count = _replace_lone_surrogates(data)
+            out[index] = (data, line)
+            surrogates += count
+        found += _surrogates_note(surrogates, text)
+    if notes is not None:
+        notes.extend(_long_integers_note(loader) + found)
     return out
 
 
-def _parse_json(text: str) -> Any:
+def _parse_json(text: str, notes: list[DocumentError]) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
+    except ValueError:  # an integer over the limit of digits Python converts (it says no more)
+        pass
+    limit = int_digits_limit()
+    long_ones: list[str] = []
+
+    def bounded(digits: str) -> int | str:
+        if len(digits) - digits.startswith("-") > limit:
+            long_ones.append(digits)
+            return digits
+        return int(digits)
+
+    try:
+        data = json.loads(text, parse_int=bounded)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"JSON error: {exc.msg}", exc.lineno, exc.colno) from None
+    if long_ones:
+        first = re.search(r"\d{%d,}" % (limit + 1), text)  # a string of digits may come first: rare, and only the line is off
+        line = text.count("\n", 0, first.start()) + 1 if first else None
+        notes.append(_long_integer_note(len(long_ones), len(long_ones[0].lstrip("-")), limit, line))
+    return data
+
+
+# --- what cannot be kept as written ------------------------------------------------------------
+
+# Python refuses to convert integers of more digits than this (both ways: parsing and str()):
+# sys.set_int_max_str_digits, PYTHONINTMAXSTRDIGITS, -X int_max_str_digits. Unlimited (0) is
+# taken as the default limit: a million-digit integer costs seconds of quadratic arithmetic, and
+# no API description needs one.
+_DEFAULT_INT_DIGITS = 4300
+
+
+def int_digits_limit() -> int:
+    get = getattr(sys, "get_int_max_str_digits", None)
+    return (get() if get else 0) or _DEFAULT_INT_DIGITS
+
+
+def _long_integer_note(count: int, digits: int, limit: int, line: int | None) -> DocumentError:
+    what = (f"an integer of {digits:,} digits kept as a string" if count == 1 else
+            f"{count} integers kept as strings, the first of {digits:,} digits")
+    return DocumentError(
+        f"{what}: over the limit of {limit:,} digits Python converts to a number "
+        f"(PYTHONINTMAXSTRDIGITS); quote {'it' if count == 1 else 'them'} if meant as text", line)
+
+
+def _long_integers_note(loader: Any) -> list[DocumentError]:
+    found = loader.long_integers
+    return [_long_integer_note(len(found), found[0][0], int_digits_limit(), found[0][1])] if found else []
+
+
+_BASE_INT = _BaseLoader.yaml_constructors["tag:yaml.org,2002:int"]
+_LOG2_10 = 3.32  # a little under log2(10): an integer of fewer bits than digits * this fits in them
+
+
+def _bounded_int(loader: Any, node: Any) -> int | str:
+    """PyYAML's integer (`12`, `0x1f`, `1_000`, `190:20:30`) when it has no more digits than Python
+    converts; the text as written otherwise, with a note. Its length is checked first: converting
+    a megabyte of sexagesimal `1:2:3:…` is quadratic."""
+    limit = int_digits_limit()
+    text = node.value
+    if len(text) <= limit + 1:  # a sign
+        value = _BASE_INT(loader, node)
+        if value.bit_length() <= limit * _LOG2_10:
+            return value
+    found = getattr(loader, "long_integers", None)
+    if found is None or node.start_mark is None:
+        raise ValueError("integer over the limit")  # the fast path: the composing one locates it
+    found.append((len(text.lstrip("+-").replace("_", "")), node.start_mark.line + 1))
+    return text
+
+
+SpecLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+
+
+# A lone surrogate in the text: a JSON or YAML escape of one half of a UTF-16 pair without the
+# other (`\\ud800`, `\\U0000dc00`). A valid pair (`\\ud83d\\ude00`, an emoji as JSON.stringify
+# writes it) does not match, so the data of most documents is never walked; the pattern starts with
+# a backslash, which the regex engine looks for at C speed (under a millisecond on Stripe's 3 MB).
+# What matches is checked in the data, which is the truth (an escaped backslash before `ud800`
+# matches here, and is no surrogate). Texts are decoded from UTF-8, which holds no surrogates.
+_LONE_SURROGATE_TEXT = re.compile(
+    r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\)u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|U0000[dD][89a-fA-F])"
+)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # in a parsed str, a pair is one character: any is lone
+_DIGIT_OR_DOT = bytes(0x30 if 0x30 <= i <= 0x39 else 0x2E for i in range(256))
+
+
+def may_read_differently(text: str) -> bool:
+    """Whether parsing this text may note something (`parse_document`): a quick look at the text
+    (10 ms on 3 MB: a run of digits over the limit is looked for among bytes, where a regex took 30)."""
+    if _LONE_SURROGATE_TEXT.search(text):
+        return True
+    digits = text.encode("utf-8", "surrogatepass").translate(_DIGIT_OR_DOT)
+    return b"0" * (int_digits_limit() + 1) in digits
+
+
+def _without_lone_surrogates(data: Any, text: str, notes: list[DocumentError]) -> Any:
+    """The data with every lone surrogate in its strings and keys replaced by U+FFFD, and a note."""
+    if _LONE_SURROGATE_TEXT.search(text) is None:
+        return data
+    data, count = _replace_lone_surrogates(data)
+    notes.extend(_surrogates_note(count, text))
+    return data
+
+
+def _replace_lone_surrogates(data: Any) -> tuple[Any, int]:
+    count = 0
+
+    def fixed(value: str) -> str:
+        nonlocal count
+        new, n = _SURROGATE.subn("\ufffd", value)
+        count += n
+        return new
+
+    if isinstance(data, str):
+        data = fixed(data)
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (dict, list)) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            if any(type(k) is str and _SURROGATE.search(k) for k in node):
+                items = [(fixed(k) if type(k) is str else k, v) for k, v in node.items()]
+                node.clear()
+                node.update(items)
+            for key, value in node.items():
+                if type(value) is str and _SURROGATE.search(value):
+                    node[key] = fixed(value)
+                else:
+                    stack.append(value)
+        else:
+            for index, value in enumerate(node):
+                if type(value) is str and _SURROGATE.search(value):
+                    node[index] = fixed(value)
+                else:
+                    stack.append(value)
+    return data, count
+
+
+def _surrogates_note(count: int, text: str) -> list[DocumentError]:
+    if not count:
+        return []
+    first = _LONE_SURROGATE_TEXT.search(text)
+    line = text.count("\n", 0, first.start()) + 1 if first else None
+    what = "a lone surrogate" if count == 1 else f"{count} lone surrogates"
+    return [DocumentError(
+        f"{what} (half of a UTF-16 pair, such as \\ud800, which is no character and which no UTF-8 "
+        "report can hold) replaced by U+FFFD, the replacement character", line)]
 
 
 _FLOW_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[\[\]{}]')
@@ -126,13 +306,14 @@ def check_flow_depth(text: str, limits: Limits) -> None:
         raise DocumentError(f"nesting deeper than {limits.max_depth} levels")
 
 
-def _parse_yaml(text: str, limits: Limits) -> Any:
+def _parse_yaml(text: str, limits: Limits, notes: list[DocumentError]) -> Any:
     """The document within bounds, mapping keys made strings (`_normalise`, or built so)."""
     fast = _parse_yaml_fast(text, limits)  # events only: libyaml's parser does not recurse
     if fast is not _NOT_FAST:
         return fast
     check_flow_depth(text, limits)  # before PyYAML's composer, which does
     loader = SpecLoader(text)
+    loader.long_integers = []  # (digits, line) of integers over the limit: see _bounded_int
     try:
         if not loader.check_node():
             return None
@@ -148,6 +329,7 @@ def _parse_yaml(text: str, limits: Limits) -> Any:
         raise DocumentError(f"YAML error: {exc}") from None
     finally:
         loader.dispose()
+    notes.extend(_long_integers_note(loader))
     return _normalise(data, limits)
 
 
@@ -516,7 +698,13 @@ class _JsonOffsets:
     def _container(self, start: int) -> dict[str, tuple[int, int]]:
         if start not in self._children:
             try:
-                self._children[start] = self._index(start)
+                try:
+                    self._children[start] = self._index(start)
+                except json.JSONDecodeError:
+                    raise
+                except ValueError:  # an integer over Python's limit (kept as a string when parsed)
+                    self._decoder = json.JSONDecoder(parse_int=str)
+                    self._children[start] = self._index(start)
             except (ValueError, IndexError):  # not JSON after all: nothing below is located
                 self._children[start] = {}
         return self._children[start]

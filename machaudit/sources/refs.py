@@ -47,6 +47,8 @@ def target_key(store: DocumentStore, base_key: str, ref: str) -> str:
     target, _ = split_ref(ref)
     if not target:
         return base_key
+    if "\0" in target:  # `a\u0000b.yaml` in JSON or YAML: os calls raise ValueError on it
+        raise RefError("the target's file name holds a NUL character (\\0), which no file name can")
     scheme = urlsplit(target).scheme
     if scheme and scheme not in ("http", "https", "file") or scheme == "file":
         raise RefError(f"scheme {scheme!r} is not followed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import marshal
 import os
@@ -14,7 +15,7 @@ from typing import Any, Callable
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from machaudit.findings import Location
-from machaudit.sources.documents import DocumentError, LineIndex, Limits, parse_document
+from machaudit.sources.documents import DocumentError, LineIndex, Limits, may_read_differently, parse_document
 
 
 # Findings arrive grouped by file (see engine): a few indexes cover the files being located.
@@ -61,6 +62,7 @@ class DocumentStore:
         self._held_bytes = 0  # what the readers hold, in marshalled bytes
         self.kept_bytes = limits.parsed_documents_mb * 2**20
         self._errors: dict[str, DocumentError] = {}
+        self._notes: dict[str, list[DocumentError]] = {}  # what parsing read differently (`notes`)
         self._lines: OrderedDict[str, LineIndex | None] = OrderedDict()  # the most recently used few
         self._by_display: dict[str, str] | None = None
         self._origins: dict[str, tuple[str, int, int]] = {}
@@ -78,16 +80,24 @@ class DocumentStore:
         shown = self._displays.get(key)
         if shown is None:  # asked for every finding: each key worked out once
             try:
-                shown = self._displays[key] = key if is_url(key) else os.path.relpath(key)
+                shown = key if is_url(key) else os.path.relpath(key)
             except ValueError:  # another drive on Windows
-                shown = self._displays[key] = key
+                shown = key
+            # A file name that is not UTF-8 comes from the OS with its bytes as lone surrogates,
+            # which no UTF-8 report can hold: shown with U+FFFD for them (the key still opens it).
+            shown = self._displays[key] = shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         return shown
 
     def inside_roots(self, key: str) -> bool:
         if is_url(key):
             return True
         if key not in self._inside:  # asked for every $ref and every read: resolve each path once
-            path = Path(key).resolve()
+            if "\0" in key:  # no file is named so (and os calls raise ValueError on it)
+                self._inside[key] = False
+                return False
+            # os.path.realpath, not Path.resolve: that raises RuntimeError on a symlink loop; this
+            # stops at the loop, inside the roots if the loop is, where reading it says ELOOP.
+            path = Path(os.path.realpath(key))
             self._inside[key] = any(path == root or root in path.parents for root in self.roots)
         return self._inside[key]
 
@@ -123,10 +133,14 @@ class DocumentStore:
 
     def _read_local(self, key: str) -> str:
         path = Path(key)
+        if "\0" in key:
+            raise DocumentError("the file name holds a NUL character (\\0), which no file name can; not read")
         if not self.inside_roots(key):  # keys are resolved: a symlink out of the root lands here
             raise DocumentError("resolves outside the audited folders (a symlink?); not read")
         try:
             info = path.stat()
+            if stat.S_ISDIR(info.st_mode):
+                raise DocumentError("is a directory, not a file; not read")
             if not stat.S_ISREG(info.st_mode):
                 raise DocumentError("not a regular file (a pipe, device or socket); not read")
             if info.st_size > self.limits.max_bytes:
@@ -143,12 +157,10 @@ class DocumentStore:
         except IsADirectoryError:
             raise DocumentError("is a directory, not a file") from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise DocumentError("a symlink loop (too many levels of symbolic links); not read") from None
             raise DocumentError(f"cannot read: {exc.strerror or exc}") from None
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise DocumentError("not UTF-8 text", line) from None
+        return decode_text(raw)
 
     def load(self, key: str) -> Any:
         """Parsed document for a key; raises DocumentError (cached) when it cannot be read."""
@@ -162,15 +174,23 @@ class DocumentStore:
             text = self.text(key)
             early = _parsed_early.pop(key, None)
             data = None
-            if early is not None and early[:2] == (self._stamps.get(key), self.limits):
-                data = early[2]()  # parsed before this store existed, from the same file
+            notes: list[DocumentError] = []
+            if early is not None and early[:2] == (self._stamps.get(key), self.limits) and not may_read_differently(text):
+                data = early[2]()  # parsed before this store existed, from the same file (and nothing to note)
             if data is None:
-                data = parse_document(text, urlsplit(key).path if is_url(key) else key, self.limits)
+                data = parse_document(text, urlsplit(key).path if is_url(key) else key, self.limits, notes)
         except DocumentError as exc:
             self._errors[key] = exc
             raise
+        if notes:
+            self._notes[key] = notes
         self._data[key] = data
         return data
+
+    def notes(self, key: str) -> list[DocumentError]:
+        """What parsing the document read differently from its text (a lone surrogate replaced, an
+        integer over Python's limit kept as a string: see parse_document); [] before it is loaded."""
+        return self._notes.get(key, [])
 
     def parses(self, key: str) -> bool:
         if key in self._data or key in self._shelf:
@@ -218,6 +238,14 @@ class DocumentStore:
         if found is None:
             return Location(display, pointer)
         return Location(display, pointer, found[0], found[1])
+
+    def locate_line(self, key: str, line: int | None, column: int | None = None) -> Location:
+        """Location of a line (and column) of a document known by its line only, such as a parser's
+        note; an inline catalog definition's is in its catalog file."""
+        if key in self._origins:
+            origin, line_offset, column_offset = self._origins[key]
+            return Location(self.display(origin), "", line and line + line_offset, column and column + column_offset)
+        return Location(self.display(key), "", line, column)
 
     def _line_index(self, key: str, multi: bool) -> LineIndex | None:
         if key in self._lines:
@@ -294,9 +322,51 @@ def read_early(key: str, limits: Limits = Limits()) -> tuple[str, tuple[int, int
         if not stat.S_ISREG(info.st_mode) or info.st_size > limits.max_bytes:
             return None
         with open(key, "rb") as handle:
-            return handle.read(limits.max_bytes + 1).decode("utf-8-sig"), (info.st_size, info.st_mtime_ns)
-    except (OSError, UnicodeDecodeError):
+            return decode_text(handle.read(limits.max_bytes + 1)), (info.st_size, info.st_mtime_ns)
+    except (OSError, ValueError, DocumentError):
         return None
+
+
+# YAML 1.2 (5.2, "Character Encodings") tells UTF-16 and UTF-32 by their byte order mark or, without
+# one, by the zero bytes around the first character (ASCII in every spec and catalog). Such text
+# also decodes as UTF-8 when it is ASCII (zero bytes are valid UTF-8): a spec in UTF-16 without a
+# mark was read as text full of NULs and silently taken for something else.
+_WIDE_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian, with a byte order mark)"),
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian, with a byte order mark)"),
+    (b"\xfe\xff", "UTF-16 (big-endian, with a byte order mark)"),
+    (b"\xff\xfe", "UTF-16 (little-endian, with a byte order mark)"),
+)
+
+
+def _wide_encoding(raw: bytes) -> str:
+    for mark, name in _WIDE_ENCODINGS:
+        if raw.startswith(mark):
+            return name
+    head = raw[:4]
+    if len(head) == 4 and head[:3] == b"\0\0\0" and head[3]:
+        return "UTF-32 (big-endian, without a byte order mark)"
+    if len(head) == 4 and head[0] and head[1:] == b"\0\0\0":
+        return "UTF-32 (little-endian, without a byte order mark)"
+    if len(head) >= 2 and head[0] == 0 and head[1]:
+        return "UTF-16 (big-endian, without a byte order mark)"
+    if len(head) >= 2 and head[0] and head[1] == 0:
+        return "UTF-16 (little-endian, without a byte order mark)"
+    return ""
+
+
+def decode_text(raw: bytes) -> str:
+    """The text of a file's bytes: UTF-8 (a byte order mark dropped), or DocumentError saying what it is."""
+    wide = _wide_encoding(raw)
+    if wide:
+        raise DocumentError(
+            f"text encoded as {wide}; machaudit reads UTF-8 only (as JSON requires, RFC 8259): "
+            f"convert it, e.g. with iconv -f {wide.split()[0]} -t UTF-8", 1)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DocumentError("not UTF-8 text", line) from None
 
 
 def expect_early(key: str, stamp: tuple[int, int], limits: Limits, document: Callable[[], Any]) -> None:
