@@ -8,7 +8,6 @@ import gc
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import click
 
 from machaudit import __version__
 from machaudit.findings import Severity
+from machaudit.report_files import check_targets, write_atomically, write_pieces, write_reports
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
@@ -108,39 +108,6 @@ def _use_color(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
-def write_atomically(path: str, content: str | bytes | Iterable[bytes]) -> None:
-    """Write via a temporary file in the same folder, so a reader never sees half a report
-    (content given in pieces is written as the pieces are made)."""
-    target = Path(path)
-    if not target.parent.exists():
-        raise UserError(f"cannot write {path}: folder {target.parent} does not exist")
-    if target.exists() and not target.is_file():  # /dev/null, a pipe: write through, never replace it
-        try:
-            with open(target, "wb") as handle:
-                _write_pieces(handle, content)
-        except OSError as exc:
-            raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_pieces(handle, content)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:  # a report that failed while it was made: no half file left behind
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_pieces(handle, content: str | bytes | Iterable[bytes]) -> None:
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    for piece in (content,) if isinstance(content, (bytes, bytearray)) else content:
-        handle.write(piece)
-
-
 def _split_list(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -193,6 +160,9 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     if not formats and os.environ.get("GITHUB_ACTIONS") == "true":
         formats = ("github",)  # annotations in the pull request, unless a format was chosen
     outputs = _parse_outputs(formats, list(FORMATTERS))
+    # Before the audit: a report that cannot be written should not cost a whole run to find out.
+    named = [p for p in paths if "://" not in p and os.path.isfile(p)]
+    check_targets([t for _, t in outputs if t is not None] + ([write_baseline] if write_baseline else []), named)
     validate_selectors(checks, list(config.select) + list(config.ignore))
     disabled = [cid for cid, c in config.checks.items() if not c.enabled]
     chosen = select_checks(checks, config.select, list(config.ignore) + disabled)
@@ -205,8 +175,9 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
                           previous=list(previous), jobs=jobs, cache=cache,
                           remote_allow_hosts=config.remote_allow_hosts)
     progress = progress_for(quiet)
+    read: list[str] = []  # every file the audit read: no report goes over one of them
     try:
-        report = _audit_report(list(paths) or ["."], options, chosen, config, known, read_catalog, progress)
+        report = _audit_report(list(paths) or ["."], options, chosen, config, known, read_catalog, progress, read)
     finally:
         progress.close()
     report = dataclasses.replace(report, configuration={
@@ -216,10 +187,10 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     })
     # The stack and its parsed documents are gone with _audit_report's frame: the reports are
     # written without them (on large portfolios they were a third of the peak memory).
-    _emit(report, outputs, config, color, quiet, write_baseline)
+    _emit(report, outputs, config, color, quiet, write_baseline, read)
 
 
-def _audit_report(paths, options, chosen, config, known, read_catalog, progress):
+def _audit_report(paths, options, chosen, config, known, read_catalog, progress, read):
     from machaudit.graph import build_graphs
     from machaudit.journey import build_journey_map, journey_for
     from machaudit.sources import start_loading
@@ -233,6 +204,7 @@ def _audit_report(paths, options, chosen, config, known, read_catalog, progress)
         return _run(loaded, graphs, chosen, config, known, journey_map, progress)
     finally:
         if loaded is not None:
+            read.extend(loaded.store.files_read())
             loaded.close()
 
 
@@ -265,7 +237,7 @@ def _run(loaded, graphs, chosen, config, known, journey_map, progress):
     )
 
 
-def _emit(report, outputs, config, color, quiet, write_baseline):
+def _emit(report, outputs, config, color, quiet, write_baseline, inputs=()):
     from machaudit.baseline import write_baseline as save_baseline
     from machaudit.formatters import render_lazily
     from machaudit.formatters.safe_text import plain  # ids, file names and messages come from the inputs
@@ -273,19 +245,21 @@ def _emit(report, outputs, config, color, quiet, write_baseline):
     use_color = _use_color(color)
     rendered = [(target, render_lazily(name, report, use_color and target is None and name == "terminal"))
                 for name, target in outputs]
-    for target, text in rendered:  # files only after the audit succeeded
+    files = [(target, text) for target, text in rendered if target is not None]
+    if write_baseline:
+        files.append((write_baseline, save_baseline(report)))
+    write_reports(files, inputs)  # only after the audit succeeded; all or none
+    for target, text in rendered:
         if target is not None:
-            write_atomically(target, text)
-        elif isinstance(text, (str, bytes)):
+            continue
+        if isinstance(text, (str, bytes)):
             click.echo(text, nl=False, color=use_color)  # click strips ANSI off a non-TTY otherwise
         elif hasattr(sys.stdout, "buffer"):
             sys.stdout.flush()
-            _write_pieces(sys.stdout.buffer, text)
+            write_pieces(sys.stdout.buffer, text)
             sys.stdout.buffer.flush()
         else:  # a text-only stdout (an embedding program's StringIO)
             click.echo(b"".join(text).decode("utf-8"), nl=False)
-    if write_baseline:
-        write_atomically(write_baseline, save_baseline(report))
     if not quiet and any(target is not None or name != "terminal" for name, target in outputs):
         counts = report.counts()
         click.echo(

@@ -202,6 +202,13 @@ def _merged(checks, file_settings, env, flags, source) -> Config:
     for key in ("select", "ignore", "format", "catalog", "remote-allow-hosts"):
         if key in merged:
             values[_TOP_LEVEL[key]] = tuple(_string_list(merged[key], f"{where}: {key}"))
+    if "remote_allow_hosts" in values:
+        from machaudit.sources.remote import parse_allow_hosts
+
+        try:
+            parse_allow_hosts(values["remote_allow_hosts"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if "allow-remote" in merged:
         if not isinstance(merged["allow-remote"], bool):
             raise ConfigError(f"{where}: allow-remote must be true or false")

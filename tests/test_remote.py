@@ -600,3 +600,36 @@ def test_spec_url_on_loopback_is_refused_and_reported(server):
     found = [f for f in run.findings("SPC002") if f["location"] and f["location"]["file"] == url]
     assert found and "loopback" in found[0]["message"], describe(run)
     assert server.requests == []
+
+
+def test_the_jobs_allow_list_reaches_an_internal_host_and_a_tree_config_cannot(server, tmp_path):
+    """remote-allow-hosts from the job (--config or the environment) lets a $ref reach 127.0.0.1;
+    the same key in a config file of the audited tree is not applied."""
+    api = tmp_path / "api"
+    local_spec_with_remote_ref(api, server.url("/fragment.yaml") + "#/components/schemas/Pet")
+    config = tmp_path / "ci.toml"
+    config.write_text('remote-allow-hosts = ["127.0.0.0/8"]\n')
+    run = audit(str(api), "--allow-remote", "--config", str(config))
+    assert_ran_cleanly(run)
+    assert not run.findings("SPC003"), describe(run)
+    assert server.fetched("/fragment.yaml")
+
+    server.requests.clear()
+    env_run = run_cli("audit", str(api), "--allow-remote", "-f", "json", "--fail-on", "never",
+                      env={"MACHAUDIT_REMOTE_ALLOW_HOSTS": "127.0.0.1"})
+    assert not env_run.findings("SPC003"), describe(env_run)
+
+    server.requests.clear()
+    (api / "machaudit.toml").write_text('remote-allow-hosts = ["127.0.0.1"]\n')
+    tree_run = audit(str(api), "--allow-remote")
+    assert [f["message"] for f in tree_run.findings("SPC003")] and server.requests == []
+    assert [(s["key"], s["applied"]) for s in tree_run.report["configuration"]["tree_settings"]] == [
+        ("remote-allow-hosts", False)]
+
+
+def test_a_bad_allow_list_entry_is_a_configuration_error(tmp_path):
+    config = tmp_path / "ci.toml"
+    config.write_text('remote-allow-hosts = ["not a host!"]\n')
+    run = run_cli("audit", str(tmp_path), "--config", str(config))
+    assert run.exit_code == 2
+    assert "remote-allow-hosts: 'not a host!' is neither a host name nor an IP network" in run.stderr

@@ -131,7 +131,7 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
     if options.allow_remote or any(is_url(s) for s in inputs.specs):
         from machaudit.sources.remote import make_fetcher
 
-        fetch = make_fetcher(options.limits)
+        fetch = make_fetcher(options.limits, allow_hosts=options.remote_allow_hosts)
     store = DocumentStore(inputs.roots or [Path.cwd()], options.limits, fetch, options.allow_remote)
 
     catalog_keys = list(inputs.catalogs)
@@ -162,7 +162,8 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
     all_keys = list(dict.fromkeys(spec_keys + declared))
     run = None
     if options.validate:
-        run = ValidationRun(store, options.jobs, default_cache_dir() if options.cache else None)
+        run = ValidationRun(store, options.jobs, default_cache_dir() if options.cache else None,
+                            options.remote_allow_hosts)
         run.start(all_keys)
     try:
         return Loaded(_read_stack(store, inputs, options, catalog, declared, all_keys, run, progress), store, run)

@@ -379,7 +379,11 @@ def make_fetcher(
     guard = _Guard(allow_hosts, resolve)
     transport = httpx.HTTPTransport(trust_env=False)
     # The one place httpx is reached into: its transport's pool, rebuilt with the guarded backend
-    # (httpx has no public parameter for a network backend; httpcore's pool does).
+    # (httpx has no public parameter for a network backend; httpcore's pool does). Should an httpx
+    # release keep its pool elsewhere, the guard would be bypassed: refuse to fetch instead.
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        raise DocumentError(f"remote fetching is off: httpx {httpx.__version__} is not a version whose "
+                            "connections machaudit can check (install the one pyproject.toml names)")
     transport._pool = httpcore.ConnectionPool(
         ssl_context=httpx.create_ssl_context(trust_env=False),
         network_backend=_GuardedBackend(guard, deadline),

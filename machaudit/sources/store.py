@@ -124,6 +124,10 @@ class DocumentStore:
         self._known[key] = None
         return text
 
+    def files_read(self) -> list[str]:
+        """Every local file whose text was read, in reading order."""
+        return [key for key in self._known if not is_url(key)]
+
     def release(self, keys) -> None:
         """Forget the texts of these local files (parsed documents stay): read again, if unchanged,
         when asked for."""

@@ -60,8 +60,10 @@ class ValidationRun:
     are parsed here; `add` is called with each spec once parsed (cache lookup, or the in-process
     fallback); `results` waits for what is still running."""
 
-    def __init__(self, store: DocumentStore, jobs: int = 1, cache_dir: Path | None = None):
+    def __init__(self, store: DocumentStore, jobs: int = 1, cache_dir: Path | None = None,
+                 remote_allow_hosts: tuple[str, ...] = ()):
         self.store = store
+        self.remote_allow_hosts = tuple(remote_allow_hosts)
         self.jobs = jobs
         self.cache_dir = cache_dir
         self._pool: ProcessPoolExecutor | None = None
@@ -86,7 +88,7 @@ class ValidationRun:
                 release(early, wait=False)
             return
         self._pool = early or new_pool(min(self.jobs, len(keys)))
-        store = (self.store.roots, self.store.limits, self.store.allow_remote_refs)
+        store = (self.store.roots, self.store.limits, self.store.allow_remote_refs, self.remote_allow_hosts)
         # Largest first, so one big spec does not start last and hold up the end of the run.
         for key in sorted(keys, key=lambda k: -sizes[k]):
             if task is not None and task[:2] == (key, store):
@@ -109,6 +111,9 @@ class ValidationRun:
             request = Request(key, last["version"], last["refs_ok"], tuple(last["files"]))
         except (OSError, ValueError, KeyError, TypeError):
             return False
+        if not (isinstance(request.version, str) and isinstance(request.refs_ok, bool)
+                and all(isinstance(f, str) and not is_url(f) for f in request.files)):
+            return False  # damaged or forged: it names nothing to read
         digest = self._digest(request)
         self.store.release(request.files)
         return bool(digest) and _cache_file(self.cache_dir, digest).is_file()
@@ -207,7 +212,7 @@ def start_early(paths: list[str], jobs: int) -> None:
     except DocumentError:
         return  # the audit reads it again and reports why
     expect_early(key, stamp, limits, lambda: whole)
-    store = ([Path(key).resolve().parent], limits, False)  # as `discover` makes them for one file
+    store = ([Path(key).resolve().parent], limits, False, ())  # as `discover` makes them for one file
     _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store, (stamp, marshal.dumps(whole))))
 
 
@@ -230,7 +235,7 @@ def _warm_up() -> None:
         _validator_class(version)
 
 
-_worker_fetchers: dict[Limits, object] = {}
+_worker_fetchers: dict[tuple[Limits, tuple[str, ...]], object] = {}
 
 
 def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> tuple[Request | None, list[ValidationIssue]]:
@@ -239,16 +244,17 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> 
     `handed`: what `start_early` parsed of the spec file: (stamp, marshalled document)."""
     from machaudit.sources.openapi import read_spec, validatable
 
-    roots, limits, allow_remote = store
+    roots, limits, allow_remote, allow_hosts = store
     if handed is not None:
         stamp, marshalled = handed
         document = without_collector(lambda: marshal.loads(marshalled))
         expect_early(key, stamp, limits, lambda: document)
-    if allow_remote and limits not in _worker_fetchers:
+    if allow_remote and (limits, allow_hosts) not in _worker_fetchers:
         from machaudit.sources.remote import make_fetcher
 
-        _worker_fetchers[limits] = make_fetcher(limits)
-    spec_store = DocumentStore(list(roots), limits, _worker_fetchers.get(limits) if allow_remote else None, allow_remote)
+        _worker_fetchers[limits, allow_hosts] = make_fetcher(limits, allow_hosts=allow_hosts)
+    fetch = _worker_fetchers.get((limits, allow_hosts)) if allow_remote else None
+    spec_store = DocumentStore(list(roots), limits, fetch, allow_remote)
     spec = read_spec(spec_store, key)
     if not validatable(spec):
         return None, []
@@ -277,6 +283,12 @@ def _tool_identity() -> tuple[str, ...]:
             versions.append(f"{package}={version(package)}")
         except PackageNotFoundError:
             versions.append(f"{package}=-")
+    # machaudit's own reading and validating code, for builds that share a version number
+    code = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        info = path.stat()
+        code.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns}\0".encode())
+    versions.append(f"code={code.hexdigest()}")
     settings = [f"{name}={value}" for name, value in sorted(os.environ.items())
                 if name.startswith("OPENAPI_SPEC_VALIDATOR_") or name == "MACHAUDIT_VALIDATOR_SPEEDUPS"]
     return (__version__, *versions, *settings)
@@ -287,10 +299,10 @@ def _digest(store: DocumentStore, request: Request) -> str:
     digest = hashlib.sha256()
     # The working folder too: cached locations hold file names as shown, relative to it.
     for part in (*_tool_identity(), request.version, str(request.refs_ok), request.key, os.getcwd()):
-        digest.update(part.encode("utf-8") + b"\0")
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     for key in request.files:
         try:
-            digest.update(key.encode("utf-8") + b"\0" + store.text(key).encode("utf-8") + b"\0")
+            digest.update(key.encode("utf-8", "surrogateescape") + b"\0" + store.text(key).encode("utf-8", "surrogatepass") + b"\0")
         except DocumentError:
             return ""  # an unreadable file: do not cache
     return digest.hexdigest()
@@ -306,13 +318,26 @@ def _cache_file(cache_dir: Path, digest: str, kind: str = "validation") -> Path:
 
 
 def _read_cache(cache_dir: Path, digest: str) -> list[ValidationIssue] | None:
+    """The issues cached under `digest`, or None when missing or not exactly what `_write_cache`
+    writes (a damaged or forged entry is validated afresh, never reported)."""
     try:
         data = json.loads(_cache_file(cache_dir, digest).read_text(encoding="utf-8"))
-        return [ValidationIssue(item["pointer"], item["message"],
-                                Location(item["file"], item["at"], item["line"], item["column"]))
-                for item in data]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # missing or damaged: validate again
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, list):
+        return None
+    issues = []
+    for item in data:
+        if not (isinstance(item, dict) and set(item) == _CACHED_FIELDS
+                and all(isinstance(item[k], str) for k in ("pointer", "message", "file", "at"))
+                and all(item[k] is None or (type(item[k]) is int and item[k] >= 0) for k in ("line", "column"))):
+            return None
+        issues.append(ValidationIssue(item["pointer"], item["message"],
+                                      Location(item["file"], item["at"], item["line"], item["column"])))
+    return issues
+
+
+_CACHED_FIELDS = {"pointer", "message", "file", "at", "line", "column"}
 
 
 def _write_cache(cache_dir: Path, digest: str, issues: list[ValidationIssue]) -> None:
