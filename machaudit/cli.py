@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import gc
 import json
 import os
 import sys
@@ -140,20 +138,17 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
            previous=(), jobs=None, cache=True):
     from machaudit.sources.validation_runs import start_early
 
-    jobs = min(jobs or os.cpu_count() or 1, os.cpu_count() or 1)  # more processes than cores only wait
-    start_early(list(paths), jobs)  # first: its process starts as early as can be
-    from machaudit.baseline import read_baseline
+    start_early(list(paths), min(jobs or os.cpu_count() or 1, os.cpu_count() or 1))  # first: the sooner it forks, the better
+    from machaudit.audit import run_audit
     from machaudit.formatters import FORMATTERS
     from machaudit.progress import progress_for
-    from machaudit.registry import load_checks, select as select_checks, validate_selectors
-    from machaudit.sources import LoadOptions
+    from machaudit.registry import load_checks
 
-    checks = load_checks()
     flags = {
         "fail-on": fail_on, "select": _split_list(select), "ignore": _split_list(ignore),
         "format": list(formats), "catalog": list(catalogs), "allow-remote": True if allow_remote else None,
     }
-    config = load_config(checks, config_path, paths, flags)
+    config = load_config(load_checks(), config_path, paths, flags)
     if not quiet:
         _tree_settings_note(config)
     formats = config.formats
@@ -163,78 +158,17 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     # Before the audit: a report that cannot be written should not cost a whole run to find out.
     named = [p for p in paths if "://" not in p and os.path.isfile(p)]
     check_targets([t for _, t in outputs if t is not None] + ([write_baseline] if write_baseline else []), named)
-    validate_selectors(checks, list(config.select) + list(config.ignore))
-    disabled = [cid for cid, c in config.checks.items() if not c.enabled]
-    chosen = select_checks(checks, config.select, list(config.ignore) + disabled)
-    if not chosen:
-        raise UserError("the selection leaves no check to run")
-    known = read_baseline(baseline) if baseline else None
 
-    options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
-                          read_catalog=read_catalog, limits=config.limits, journey_file=journey_file,
-                          previous=list(previous), jobs=jobs, cache=cache,
-                          remote_allow_hosts=config.remote_allow_hosts)
     progress = progress_for(quiet)
     read: list[str] = []  # every file the audit read: no report goes over one of them
     try:
-        report = _audit_report(list(paths) or ["."], options, chosen, config, known, read_catalog, progress, read)
+        report = run_audit(list(paths), config, journey_file=journey_file, previous=previous, baseline=baseline,
+                           specs_only=not read_catalog, jobs=jobs, cache=cache, progress=progress, files_read=read)
     finally:
         progress.close()
-    report = dataclasses.replace(report, configuration={
-        "file": config.source or None,
-        "from_audited_tree": config.from_tree,
-        "tree_settings": [setting.to_dict() for setting in config.tree_settings],
-    })
-    # The stack and its parsed documents are gone with _audit_report's frame: the reports are
+    # The stack and its parsed documents are gone with run_audit's frame: the reports are
     # written without them (on large portfolios they were a third of the peak memory).
     _emit(report, outputs, config, color, quiet, write_baseline, read)
-
-
-def _audit_report(paths, options, chosen, config, known, read_catalog, progress, read):
-    from machaudit.graph import build_graphs
-    from machaudit.journey import build_journey_map, journey_for
-    from machaudit.sources import start_loading
-
-    loaded = None
-    try:
-        # Validation goes on in worker processes while the graph, the journey and the checks are built.
-        loaded = _without_cyclic_gc(lambda: start_loading(paths, options, progress))
-        graphs = build_graphs(loaded.stack)
-        journey_map = build_journey_map(loaded.stack, graphs, journey_for(loaded.stack)) if read_catalog else None
-        return _run(loaded, graphs, chosen, config, known, journey_map, progress)
-    finally:
-        if loaded is not None:
-            read.extend(loaded.store.files_read())
-            loaded.close()
-
-
-def _without_cyclic_gc(load):
-    """Parsed specs are millions of acyclic dicts and lists. The cyclic garbage collector would walk
-    them again at every full collection while they are read (a quarter of the time of a 5,000-spec
-    audit) and throughout the checks; so it pauses while they are read, and then leaves them out of
-    its walks for good (gc.freeze). Validator workers turn it back on for themselves."""
-    gc.disable()
-    try:
-        return load()
-    finally:
-        gc.freeze()
-        gc.enable()
-
-
-def _run(loaded, graphs, chosen, config, known, journey_map, progress):
-    from machaudit.engine import run_checks
-
-    return run_checks(
-        loaded.stack, graphs, chosen,
-        validated=lambda: loaded.validated(progress),
-        options={cid: c.options for cid, c in config.checks.items()},
-        locate=loaded.store.locate_location,
-        policy=config.policy,
-        severities={cid: c.severity for cid, c in config.checks.items() if c.severity is not None},
-        baseline=known,
-        journey=journey_map,
-        progress=progress,
-    )
 
 
 def _emit(report, outputs, config, color, quiet, write_baseline, inputs=()):
