@@ -348,15 +348,18 @@ def rules(check_id, fmt):
     if fmt == "json":
         click.echo(json.dumps([
             {"id": c.id, "name": c.name, "family": c.family, "area": c.area, "severity": c.severity.label,
-             "summary": c.summary, "doc": c.doc, "options": dict(c.options), "origin": c.origin}
+             "summary": c.summary, "doc": c.doc, "options": dict(c.options),
+             "option_schema": {name: spec.schema() for name, spec in c.option_specs.items()}, "origin": c.origin}
             for c in chosen], indent=2, ensure_ascii=False))
         return
     if check_id and len(chosen) == 1:
         c = chosen[0]
         click.echo(f"{c.id} {c.name}  [{c.family}, default severity {c.severity.label}]\n")
         click.echo(c.doc)
-        if c.options:
-            click.echo("\nOptions: " + ", ".join(f"{k} = {v!r}" for k, v in c.options.items()))
+        if c.option_specs:
+            click.echo("\nOptions ([checks." + c.id + "] in machaudit.toml):")
+            for name, spec in c.option_specs.items():
+                click.echo(f"  {name.replace('_', '-')}: {spec.describe()}")
         return
     for c in chosen:
         click.echo(f"{c.id}  {c.name:<32} {c.severity.label:<8} {c.summary}")

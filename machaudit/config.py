@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 
 from machaudit.findings import Severity
 from machaudit.policy import Policy
-from machaudit.registry import CheckInfo
+from machaudit.registry import CheckInfo, Option
 from machaudit.sources.documents import Limits
 
 CONFIG_FILES = ("machaudit.toml", ".machaudit.toml", "pyproject.toml")
@@ -375,39 +375,16 @@ def _checks(checks: Mapping[str, CheckInfo], table: Any, where: str) -> dict[str
                 except ValueError as exc:
                     raise ConfigError(f"{where}: checks.{key}.severity: {exc}") from None
             elif option in info.options:
-                default = info.options[option]
-                if not _same_type(default, value):
-                    raise ConfigError(
-                        f"{where}: checks.{key}.{name} = {value!r} must be {_type_name(default)} like the default {default!r}"
-                    )
+                spec = info.option_specs.get(option) or Option(info.options[option])
+                problem = spec.problem(value)
+                if problem:
+                    raise ConfigError(f"{where}: checks.{key}.{name} = {value!r} {problem}")
                 options[option] = value
             else:
                 valid = ["enabled", "severity"] + [o.replace("_", "-") for o in info.options]
                 raise ConfigError(f"{where}: checks.{key} has no setting {name!r}; valid: {', '.join(valid)}")
         out[info.id] = CheckConfig(enabled, severity, options)
     return out
-
-
-def _same_type(default: Any, value: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float))
-    if isinstance(default, (list, tuple)):
-        return isinstance(value, (list, tuple))
-    return isinstance(value, type(default))
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return "a string"
 
 
 def _policy(table: Any, where: str) -> Policy:

@@ -32,6 +32,71 @@ class RegistryError(Exception):
 
 
 @dataclass(frozen=True)
+class Option:
+    """One option of a check: its default (which also gives its type), what it means, its bounds.
+    A check declares `options={"max_chain": Option(4, "longest chain allowed", minimum=1)}`; a bare
+    default (`{"max_chain": 4}`) is an option without help or bounds."""
+
+    default: Any
+    help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def kind(self) -> str:
+        value = self.default
+        if isinstance(value, bool):
+            return "true or false"
+        if isinstance(value, (int, float)):
+            return "a number"
+        if isinstance(value, (list, tuple)):
+            return "a list"
+        if isinstance(value, dict):
+            return "a table"
+        return "a string"
+
+    def problem(self, value: Any) -> str:
+        """Why `value` cannot be this option's value ("" when it can)."""
+        default = self.default
+        if isinstance(default, bool) or isinstance(value, bool):
+            same = isinstance(default, bool) and isinstance(value, bool)
+        elif isinstance(default, (int, float)):
+            same = isinstance(value, (int, float))
+        elif isinstance(default, (list, tuple)):
+            same = isinstance(value, (list, tuple))
+        else:
+            same = isinstance(value, type(default))
+        if not same:
+            return f"must be {self.kind} like the default {default!r}"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be at least {self.minimum:g}"
+        if self.maximum is not None and value > self.maximum:
+            return f"must be at most {self.maximum:g}"
+        return ""
+
+    def describe(self) -> str:
+        bounds = ""
+        if self.minimum is not None or self.maximum is not None:
+            low = "" if self.minimum is None else f"{self.minimum:g}"
+            high = "" if self.maximum is None else f"{self.maximum:g}"
+            bounds = f", {low}..{high}"
+        return f"{self.kind}{bounds}, default {self.default!r}" + (f": {self.help}" if self.help else "")
+
+    def schema(self) -> dict[str, Any]:
+        """The option as JSON Schema (for `machaudit rules -f json`)."""
+        kinds = {"true or false": "boolean", "a number": "number", "a list": "array", "a table": "object",
+                 "a string": "string"}
+        out: dict[str, Any] = {"type": kinds[self.kind], "default": self.default}
+        if self.help:
+            out["description"] = self.help
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+@dataclass(frozen=True)
 class CheckInfo:
     id: str
     name: str
@@ -39,6 +104,7 @@ class CheckInfo:
     run: Callable[..., Iterable[Any]] = field(compare=False, repr=False)
     doc: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)  # option name -> default
+    option_specs: Mapping[str, Option] = field(default_factory=dict, compare=False, repr=False)
     origin: str = "machaudit"  # distribution that ships the check
     # Reads the validator's issues (problems of kind "invalid"): runs once validation has finished,
     # after the other checks, which run while the validator processes are still at work.
@@ -73,6 +139,8 @@ def check(id: str, name: str, severity: str, options: Mapping[str, Any] | None =
     A check that reads the validator's issues (`SpecProblem.kind == "invalid"`) says so with
     `needs_validation=True`; the others see specs before validation has finished."""
 
+    specs = {name: value if isinstance(value, Option) else Option(value) for name, value in (options or {}).items()}
+
     def decorate(func):
         func.__machaudit_check__ = CheckInfo(
             id=id,
@@ -80,7 +148,8 @@ def check(id: str, name: str, severity: str, options: Mapping[str, Any] | None =
             severity=Severity.parse(severity),
             run=func,
             doc=inspect.cleandoc(func.__doc__ or ""),
-            options=dict(options or {}),
+            options={name: spec.default for name, spec in specs.items()},
+            option_specs=specs,
             needs_validation=needs_validation,
         )
         return func

@@ -254,3 +254,15 @@ def test_bad_baseline_is_a_clear_error(stack, tmp_path):
     bad = write(tmp_path / "b.json", "[1, 2]")
     run = run_cli("audit", str(stack), "--baseline", str(bad))
     assert run.exit_code == 2 and "not a machaudit baseline" in run.stderr
+
+
+def test_check_options_are_validated_against_their_declared_schema(stack):
+    write(stack / "machaudit.toml", "[checks.API002]\nmin-documented-share = 1.5\n")
+    run = audit(str(stack))
+    assert run.exit_code == 2
+    assert "checks.API002.min-documented-share = 1.5 must be at most 1" in run.stderr
+    shown = run_cli("rules", "API002")
+    assert "min-documented-share: a number, 0..1, default 0.8: share of operations that must have a summary" in shown.stdout
+    schema = json.loads(run_cli("rules", "API002", "-f", "json").stdout)[0]["option_schema"]
+    assert schema == {"min_documented_share": {"type": "number", "default": 0.8, "minimum": 0, "maximum": 1,
+                                               "description": "share of operations that must have a summary or description"}}

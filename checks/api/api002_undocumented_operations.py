@@ -1,9 +1,10 @@
 from machaudit.findings import Location
-from machaudit.registry import check
+from machaudit.registry import Option, check
 from machaudit_checks.api._common import definition_gaps, openapi_specs, short_list
 
 
-@check("API002", "undocumented-operations", severity="low", options={"min_documented_share": 0.8})
+@check("API002", "undocumented-operations", severity="low", options={
+    "min_documented_share": Option(0.8, "share of operations that must have a summary or description", minimum=0, maximum=1)})
 def undocumented_operations(ctx):
     """What: an API in which fewer than min_documented_share (80 %) of the operations have a
     summary or a description; the undocumented operations are listed.

@@ -1,10 +1,12 @@
 import math
 
 from machaudit.model import ref_name
-from machaudit.registry import check
+from machaudit.registry import Option, check
 
 
-@check("ORC003", "hub-service", severity="medium", options={"min_in_degree": 5, "percentile": 90})
+@check("ORC003", "hub-service", severity="medium", options={
+    "min_in_degree": Option(5, "fewest callers that make a hub", minimum=1),
+    "percentile": Option(90, "in-degree percentile a hub must also reach", minimum=0, maximum=100)})
 def hub_service(ctx):
     """What: a service that many others call: in-degree at or above max(min_in_degree, the 90th
     percentile of in-degrees). API gateways, BFFs and channels are exempt; an ESB is not.

@@ -1,8 +1,9 @@
 from machaudit.model import ref_name
-from machaudit.registry import check
+from machaudit.registry import Option, check
 
 
-@check("ORC004", "greedy-service", severity="medium", options={"min_out_degree": 6})
+@check("ORC004", "greedy-service", severity="medium", options={
+    "min_out_degree": Option(6, "fewest services called that make a service greedy", minimum=1)})
 def greedy_service(ctx):
     """What: a service that calls many others (out-degree at or above min_out_degree). Gateways and
     BFFs are exempt: fanning out is their job.

@@ -1,8 +1,9 @@
 from machaudit.model import ref_name
-from machaudit.registry import check
+from machaudit.registry import Option, check
 
 
-@check("ORC007", "frontend-fan-out", severity="medium", options={"max_direct_services": 3})
+@check("ORC007", "frontend-fan-out", severity="medium", options={
+    "max_direct_services": Option(3, "most non-gateway services a channel may call itself", minimum=0)})
 def frontend_fan_out(ctx):
     """What: a channel (website, app, portal …) that calls more than max_direct_services
     non-gateway services itself.

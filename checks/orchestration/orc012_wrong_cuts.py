@@ -2,12 +2,13 @@ import re
 
 import networkx as nx
 
-from machaudit.registry import check
+from machaudit.registry import Option, check
 
 LAYER_NAME = re.compile(r"(^|[-_.])(ui|dao|db|persistence|repository|frontend-service|backend|logic)$")
 
 
-@check("ORC012", "wrong-cuts", severity="medium", options={"min_modularity": 0.3})
+@check("ORC012", "wrong-cuts", severity="medium", options={
+    "min_modularity": Option(0.3, "lowest modularity of the partition by system", minimum=-0.5, maximum=1)})
 def wrong_cuts(ctx):
     """What: services cut by technical layer instead of business capability: the partition by
     system has a modularity below min_modularity (most calls cross system boundaries), or services
