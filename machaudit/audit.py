@@ -12,6 +12,7 @@ configuration (flags, environment, config file), run it, and write the reports.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import os
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from machaudit.config import Config
-    from machaudit.engine import AuditReport
+    from machaudit.report import AuditReport
 
 
 def run_audit(
@@ -85,6 +86,7 @@ def _audit_report(paths, options, chosen, config, known, progress, read):
     from machaudit.graph import build_graphs
     from machaudit.journey import build_journey_map, journey_for
     from machaudit.sources import start_loading
+    from machaudit.sources.refs import locate_location
 
     loaded = None
     try:
@@ -96,7 +98,7 @@ def _audit_report(paths, options, chosen, config, known, progress, read):
             loaded.stack, graphs, chosen,
             validated=lambda: loaded.validated(progress),
             options={cid: c.options for cid, c in config.checks.items()},
-            locate=loaded.store.locate_location,
+            locate=functools.partial(locate_location, loaded.store),
             policy=config.policy,
             severities={cid: c.severity for cid, c in config.checks.items() if c.severity is not None},
             baseline=known,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 
 FORMAT_VERSION = 1
 

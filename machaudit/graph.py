@@ -13,10 +13,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from machaudit.model import Stack
-
-ASYNC_API_TYPES = frozenset({"asyncapi", "event", "events", "kafka", "amqp", "webhook"})
-
+from machaudit.model import ASYNC_API_TYPES, Stack
 
 @dataclass(frozen=True)
 class Graphs:

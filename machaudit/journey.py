@@ -17,10 +17,10 @@ from importlib import resources
 from typing import Any, Iterable, Mapping
 
 import networkx as nx
+import yaml
 
 from machaudit.graph import Graphs
 from machaudit.model import HTTP_METHODS, PHONE_TYPE, Operation, Stack, ref_name
-from machaudit.sources.documents import parse_document
 from machaudit.spec_analysis import text_of
 
 SELF_SERVICE, PHONE_ONLY, INTERNAL_ONLY, MISSING = "self-service", "phone-only", "internal-only", "missing"
@@ -163,8 +163,10 @@ def _cell_dict(cell: Cell) -> dict[str, Any]:
 # -- journey documents ----------------------------------------------------------------------------
 
 def default_journey() -> Journey:
+    """The journey shipped with machaudit: package data, so read with PyYAML's safe loader
+    (the sources' bounded reader is for untrusted files)."""
     text = resources.files("machaudit").joinpath("data/journey.yaml").read_text(encoding="utf-8")
-    return parse_journey(parse_document(text, "journey.yaml"), "built-in default journey")
+    return parse_journey(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), "built-in default journey")
 
 
 def parse_journey(doc: Any, source: str, base: Journey | None = None) -> Journey:

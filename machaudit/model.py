@@ -14,7 +14,16 @@ from typing import Any, Mapping
 from machaudit.findings import Location
 
 KINDS = ("component", "api", "resource", "system", "domain", "group")
-OPENAPI_TYPES = frozenset({"openapi", "swagger", ""})  # API types whose definition is an OpenAPI spec
+# API types whose definition is not an OpenAPI document; every other type (openapi, swagger, rest,
+# http, none …) is read as one. The one definition of "an OpenAPI API": `is_openapi_type`.
+ASYNC_API_TYPES = frozenset({"asyncapi", "event", "events", "kafka", "amqp", "webhook"})
+NON_OPENAPI_TYPES = ASYNC_API_TYPES | {"graphql", "grpc", "trpc", "soap", "wsdl", "odata-edmx", "mcp-server"}
+
+
+def is_openapi_type(api_type: str) -> bool:
+    return api_type.lower() not in NON_OPENAPI_TYPES
+
+
 CHANNEL_TYPES = frozenset(
     {"website", "mobile-app", "b2b-portal", "pos", "marketplace", "call-center", "email"}
 )
@@ -241,7 +250,7 @@ class Stack:
 
     def spec_of(self, api: Entity) -> Spec | None:
         """The OpenAPI spec of an API entity (None for other API types or no definition)."""
-        return self.specs.get(api.spec_file) if api.spec_file and api.type in OPENAPI_TYPES else None
+        return self.specs.get(api.spec_file) if api.spec_file and is_openapi_type(api.type) else None
 
     def providers_of(self, api_ref: str) -> list[Entity]:
         return list(self._providers.get(api_ref, ()))

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any, Iterator
-from urllib.parse import unquote
 
-from machaudit.findings import escape_pointer_token, split_pointer
+from machaudit.findings import escape_pointer_token
+from machaudit.references import join_key, split_ref, walk
 from machaudit.model import Operation, Spec
 
 MAX_SCHEMA_DEPTH = 12
@@ -28,39 +28,16 @@ def resolve(spec: Spec, node: Any, key: str | None = None) -> tuple[str, Any]:
     for _ in range(32):
         if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
             return key, node
-        target, _, fragment = node["$ref"].partition("#")
+        target, pointer = split_ref(node["$ref"])
         if target:
-            key = _join(key, target)
+            key = join_key(key, target)
         document = spec.documents.get(key)
         if document is None:
             return key, None
-        node = document
-        for part in _fragment_parts(fragment):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return key, None
+        node = walk(document, pointer, None)
+        if node is None:
+            return key, None
     return key, None
-
-
-@functools.lru_cache(maxsize=16384)
-def _fragment_parts(fragment: str) -> tuple[str, ...]:
-    # The same few fragments (#/components/schemas/Address) are resolved hundreds of thousands of times.
-    return tuple(split_pointer(unquote(fragment)))
-
-
-def _join(base: str, target: str) -> str:
-    if "://" in target:
-        return target.split("#")[0]
-    if "://" in base:
-        from urllib.parse import urljoin
-
-        return urljoin(base, target)
-    import posixpath
-
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
 
 
 def operation_node(spec: Spec, op: Operation) -> tuple[str, dict]:

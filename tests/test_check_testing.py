@@ -50,3 +50,25 @@ def test_options_reach_the_check(tmp_path):
     spec = INVALID.replace("      summry: a typo\n", "")
     assert findings_of("API002", {"orders.yaml": spec}, tmp_path) != []
     assert findings_of("API002", {"orders.yaml": spec}, tmp_path / "lenient", min_documented_share=0.0) == []
+
+
+REST_API = """\
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: orders-api}
+spec: {type: rest, lifecycle: production, owner: team, definition: {$text: ./specs/orders.yaml}}
+"""
+
+
+def test_an_api_of_type_rest_with_a_readable_spec_is_judged_as_openapi(tmp_path):
+    """One definition of "an OpenAPI API" (model.is_openapi_type): `rest` is read as OpenAPI by
+    the sources and by the API checks alike, never reported unreadable."""
+    from machaudit import run_audit
+    from machaudit.config import Config
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "orders.yaml").write_text(INVALID.replace("      summry: a typo\n", ""))
+    (tmp_path / "catalog-info.yaml").write_text(REST_API)
+    report = run_audit([str(tmp_path)], Config(select=("API", "INV004")), cache=False)
+    assert [r.message for r in report.results if "could not be read" in r.message or r.check_id == "INV004" and r.state.value == "fail"] == []
+    assert any(r.check_id == "API002" for r in report.results)

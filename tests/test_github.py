@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from machaudit.engine import AuditReport, CheckError
+from machaudit.report import AuditReport, CheckError
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.formatters import render
 from machaudit.formatters.github import annotation, escape_data, escape_property

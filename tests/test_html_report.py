@@ -10,12 +10,15 @@ screenshots go to tests/artifacts/ for a person to look at.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+
+from machaudit.sources.refs import locate_location
 
 from machaudit.formatters import figures, html
 from tests.conftest import FIXTURES, SAMPLES, run_cli
@@ -50,7 +53,7 @@ def audit_report(folder: Path):
     stack, store = load_stack([str(folder)], LoadOptions())
     graphs = build_graphs(stack)
     journey = build_journey_map(stack, graphs, journey_for(stack))
-    return run_checks(stack, graphs, load_checks().values(), locate=store.locate_location, journey=journey)
+    return run_checks(stack, graphs, load_checks().values(), locate=functools.partial(locate_location, store), journey=journey)
 
 
 @pytest.fixture(scope="module")

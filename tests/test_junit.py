@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from machaudit.engine import AuditReport, CheckError
+from machaudit.report import AuditReport, CheckError
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.formatters import render
 from machaudit.registry import CheckInfo

@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.formatters import render
 from machaudit.formatters.markdown import LIMIT, escape

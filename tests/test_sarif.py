@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from machaudit.engine import AuditReport, CheckError
+from machaudit.report import AuditReport, CheckError
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.formatters import render
 from machaudit.formatters.sarif import artifact_location

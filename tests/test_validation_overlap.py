@@ -1,6 +1,7 @@
 """Validation runs in worker processes beside the checks: only checks that declare
 `needs_validation` wait for it, and they (and the report) see the validator's issues."""
 
+import functools
 import os
 
 from machaudit.engine import run_checks
@@ -9,6 +10,7 @@ from machaudit.graph import build_graphs
 from machaudit.registry import load_checks, select
 from machaudit.sources import LoadOptions, start_loading
 from machaudit.sources import store as store_module
+from machaudit.sources.refs import locate_location
 from machaudit.sources.documents import Limits
 
 VALID = """openapi: 3.0.3
@@ -60,7 +62,7 @@ def test_checks_needing_validation_run_last_on_the_validated_stack(tmp_path):
     try:
         chosen = select(checks, ["SPC001", "API004"])
         report = run_checks(loaded.stack, build_graphs(loaded.stack), chosen, validated=validated,
-                            locate=loaded.store.locate_location)
+                            locate=functools.partial(locate_location, loaded.store))
     finally:
         loaded.close()
     assert seen == ["validated"]

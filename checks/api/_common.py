@@ -6,16 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from machaudit.graph import ASYNC_API_TYPES
-from machaudit.model import Entity, Operation, Spec
+from machaudit.model import Entity, Operation, Spec, is_openapi_type
 from machaudit.spec_analysis import Located, operation_node, resolve
 
-# API entity types whose definition is not an OpenAPI document: the API checks do not apply.
-NON_OPENAPI_TYPES = ASYNC_API_TYPES | {"graphql", "grpc", "trpc", "soap", "wsdl", "odata-edmx"}
-
-
 def is_openapi_api(api: Entity) -> bool:
-    return api.type.lower() not in NON_OPENAPI_TYPES
+    return is_openapi_type(api.type)
 
 
 def openapi_specs(ctx) -> list[Spec]:

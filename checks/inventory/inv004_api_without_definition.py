@@ -1,4 +1,4 @@
-from machaudit.model import OPENAPI_TYPES
+from machaudit.model import is_openapi_type
 from machaudit.registry import check
 
 
@@ -18,7 +18,7 @@ def api_without_definition(ctx):
             continue
         if not api.spec_file:
             yield ctx.fail(api.ref, f"API {api.label} has no spec.definition", api.location)
-        elif api.type not in OPENAPI_TYPES:
+        elif not is_openapi_type(api.type):
             if api.definition_problem:
                 yield ctx.fail(api.ref, f"the {api.type} definition of API {api.label} cannot be read: {api.definition_problem}", api.location)
             else:

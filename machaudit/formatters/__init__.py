@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 
 FORMATTERS: dict[str, str] = {
     "terminal": "machaudit.formatters.terminal",

@@ -11,7 +11,7 @@ property values also : and ,.
 
 from __future__ import annotations
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.formatters.safe_text import plain
 from machaudit.scoring import level_label

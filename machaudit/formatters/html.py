@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 from machaudit.findings import Result, Severity, State
 from machaudit.formatters.safe_text import plain
 from machaudit.scoring import AREAS, LEVELS

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 from machaudit.findings import Result, State
 from machaudit.formatters.safe_text import json_inert
 

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
-from machaudit.engine import AuditReport, CheckError
+from machaudit.report import AuditReport, CheckError
 from machaudit.findings import Result, State
 from machaudit.formatters.safe_text import plain
 from machaudit.registry import CheckInfo

@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from typing import Iterable
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 from machaudit.findings import Result, Severity, State
 from machaudit.formatters.safe_text import plain
 from machaudit.scoring import level_label

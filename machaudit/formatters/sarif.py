@@ -25,7 +25,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.formatters.json import indented_json
 from machaudit.registry import CheckInfo

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from machaudit.engine import AuditReport
+from machaudit.report import AuditReport
 from machaudit.findings import Severity, State
 from machaudit.formatters.safe_text import markup  # every text from the inputs: inert, one line
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from machaudit.model import OPENAPI_TYPES, Entity, Spec, SpecProblem, Stack
+from machaudit.model import Entity, Spec, SpecProblem, Stack, is_openapi_type
 from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
 from machaudit.sources.openapi import read_spec, validatable, with_validation
@@ -150,9 +150,9 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
 
     catalog = load_catalog(store, list(dict.fromkeys(catalog_keys)))
     declared = [e.spec_file for e in catalog.entities.values()
-                if e.kind == "api" and e.spec_file and e.type in OPENAPI_TYPES]
+                if e.kind == "api" and e.spec_file and is_openapi_type(e.type)]
     for ref, entity in list(catalog.entities.items()):
-        if entity.kind == "api" and entity.spec_file and entity.type not in OPENAPI_TYPES:
+        if entity.kind == "api" and entity.spec_file and not is_openapi_type(entity.type):
             # AsyncAPI, GraphQL …: not OpenAPI, but the definition must at least be readable.
             try:
                 store.load(entity.spec_file)

@@ -8,7 +8,7 @@ from typing import Any
 from machaudit.findings import Location, escape_pointer_token
 from machaudit.model import HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
-from machaudit.sources.refs import RefError, check_refs, follow
+from machaudit.sources.refs import RefError, check_refs, follow, locate
 from machaudit.sources.store import DocumentStore, SpecDocuments
 from machaudit.sources.validate import ValidationIssue, spec_version
 
@@ -63,7 +63,7 @@ def validatable(spec: Spec) -> bool:
 
 def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIssue]) -> Spec:
     """The spec with the validator's issues added as "invalid" problems, located by pointer."""
-    invalid = tuple(SpecProblem("invalid", i.message, i.location or store.locate(spec.key, i.pointer))
+    invalid = tuple(SpecProblem("invalid", i.message, i.location or locate(store, spec.key, i.pointer))
                     for i in issues)
     return replace(spec, problems=spec.problems + invalid) if invalid else spec
 

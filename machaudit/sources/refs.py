@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from machaudit.findings import escape_pointer_token, split_pointer
+from machaudit.findings import Location, escape_pointer_token, split_pointer
+from machaudit.references import split_ref, walk
 from machaudit.sources.documents import DocumentError, iter_mappings, pointer_of
 from machaudit.sources.store import DocumentStore, is_url
 
@@ -25,21 +26,11 @@ class RefProblem:
     message: str
 
 
-def split_ref(ref: str) -> tuple[str, str]:
-    target, _, fragment = ref.partition("#")
-    return target, unquote(fragment)
-
-
 def resolve_pointer(data: Any, pointer: str) -> Any:
-    node = data
-    for part in split_pointer(pointer):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise RefError(f"{pointer or '/'} does not exist in the target document")
-    return node
+    try:
+        return walk(data, pointer)
+    except KeyError:
+        raise RefError(f"{pointer or '/'} does not exist in the target document") from None
 
 
 def target_key(store: DocumentStore, base_key: str, ref: str) -> str:
@@ -121,6 +112,17 @@ def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[Ref
                 files.append(target)
                 queue.append(target)
     return files, problems
+
+
+def locate(store: DocumentStore, key: str, pointer: str) -> Location:
+    """Line and column of what a pointer names, following the `$ref`s it walks through."""
+    return store.locate(*through_refs(store, key, pointer))
+
+
+def locate_location(store: DocumentStore, location: Location) -> Location:
+    """Fill in the line of a Location a check made from a displayed file name and a pointer."""
+    key = store.key_of_display(location.file)
+    return location if key is None else locate(store, key, location.pointer)
 
 
 def through_refs(store: DocumentStore, key: str, pointer: str) -> tuple[str, str]:

@@ -12,18 +12,15 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from machaudit.findings import Location
+from machaudit.references import is_url, join_key
 from machaudit.sources.documents import DocumentError, LineIndex, Limits, may_read_differently, parse_document
 
 
 # Findings arrive grouped by file (see engine): a few indexes cover the files being located.
 _LINE_INDEXES_KEPT = 16
-
-
-def is_url(text: str) -> bool:
-    return urlsplit(text).scheme in ("http", "https")
 
 
 class DocumentStore:
@@ -103,11 +100,7 @@ class DocumentStore:
 
     def join(self, base_key: str, reference: str) -> str:
         """Resolve a relative reference (without fragment) against a document key."""
-        if is_url(reference) or is_url(base_key):
-            return urldefrag(urljoin(base_key, reference))[0]
-        if urlsplit(reference).scheme:
-            return reference  # some other scheme; refused by the caller
-        return os.path.normpath(os.path.join(os.path.dirname(base_key), reference))
+        return join_key(base_key, reference)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -215,21 +208,15 @@ class DocumentStore:
 
     # -- positions -------------------------------------------------------------------------
 
-    def locate_location(self, location: Location) -> Location:
-        """Fill in the line of a Location a check made from a displayed file name and a pointer."""
+    def key_of_display(self, display: str) -> str | None:
+        """The key of a document read, from the name reports show for it."""
         if self._by_display is None or len(self._by_display) != len(self._known):
             self._by_display = {self.display(k): k for k in self._known}
-        key = self._by_display.get(location.file)
-        if key is None:
-            return location
-        return self.locate(key, location.pointer)
+        return self._by_display.get(display)
 
     def locate(self, key: str, pointer: str, multi: bool = False) -> Location:
-        """Location with line/column of a pointer in a document; line omitted if unknown."""
-        if not multi:
-            from machaudit.sources.refs import through_refs  # refs builds on the store
-
-            key, pointer = through_refs(self, key, pointer)
+        """Location with line/column of a pointer in a document, as written (a pointer that walks
+        through `$ref`s is first followed by `refs.locate`); line omitted if unknown."""
         display = self.display(key)
         index = self._line_index(key, multi)
         if index is None:

@@ -26,6 +26,7 @@ from machaudit import __version__
 from machaudit.findings import Location
 from machaudit.model import Spec
 from machaudit.sources.documents import DocumentError, Limits, parse_document
+from machaudit.sources.refs import locate
 from machaudit.sources.store import DocumentStore, expect_early, is_url, read_early, without_collector
 from machaudit.sources.validate import ValidationIssue, validate
 from machaudit.sources.workers import new_pool, release, start_methods, submit
@@ -265,7 +266,7 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> 
 def _validate_located(store: DocumentStore, request: Request) -> list[ValidationIssue]:
     """Issues with their file/line already found: where the texts are, in parallel, and cached."""
     issues = validate(store, request.key, store.load(request.key), request.version, request.refs_ok)
-    return [replace(i, location=store.locate(request.key, i.pointer)) for i in issues]
+    return [replace(i, location=locate(store, request.key, i.pointer)) for i in issues]
 
 
 # -- cache ------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from machaudit.sources.refs import locate_location
+
 from machaudit.findings import Location
 from machaudit.sources import LoadOptions, load_stack
 from machaudit.sources.documents import Limits
@@ -63,7 +65,7 @@ def test_load_stack_keeps_no_texts_of_specs(tmp_path):
     broken = next(s for s in stack.specs.values() if s.key.endswith("broken.yaml"))
     assert broken.problems[0].kind == "unparseable" and broken.problems[0].location.line == 11
     orders = next(s for s in stack.specs.values() if s.key.endswith("orders.yaml"))
-    found = store.locate_location(Location(orders.display, "/paths/~1orders/get"))  # as the engine does
+    found = locate_location(store, Location(orders.display, "/paths/~1orders/get"))  # as the engine does
     assert (found.line, found.column) == (7, 5)
 
 
