@@ -46,6 +46,9 @@ class Location:
     pointer: str = ""
     line: int | None = None
     column: int | None = None
+    # The document's key in the sources (absolute path or URL), by which its line is found; not
+    # part of what reports show or compare (`Spec.location` fills it in).
+    key: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         text = self.file

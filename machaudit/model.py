@@ -165,6 +165,10 @@ class Spec:
     def parsed(self) -> bool:
         return self.key in self.documents
 
+    def location(self, pointer: str = "") -> Location:
+        """Where `pointer` is in this spec's root document (through `$ref`s when it walks them)."""
+        return Location(self.display, pointer, key=self.key)
+
 
 @dataclass(frozen=True)
 class CatalogProblem:

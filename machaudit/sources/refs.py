@@ -120,8 +120,8 @@ def locate(store: DocumentStore, key: str, pointer: str) -> Location:
 
 
 def locate_location(store: DocumentStore, location: Location) -> Location:
-    """Fill in the line of a Location a check made from a displayed file name and a pointer."""
-    key = store.key_of_display(location.file)
+    """Fill in the line of a Location a check made (`Spec.location`), from its key and pointer."""
+    key = location.key or store.key_of_display(location.file)  # by name: plugins' own Locations
     return location if key is None else locate(store, key, location.pointer)
 
 
