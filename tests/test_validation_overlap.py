@@ -173,3 +173,25 @@ def test_the_early_process_is_not_used_for_several_specs_or_small_ones(tmp_path)
     assert validation_runs._early_pool is None
     validation_runs.start_early([str(tmp_path / "large.yaml")], jobs=1)
     assert validation_runs._early_pool is None  # one core: validation stays in this process
+
+
+def test_a_large_document_many_specs_reference_is_parsed_once_per_worker(tmp_path, monkeypatch):
+    """A shared schema library: each worker parses it for the first spec that reads it and keeps
+    it (by size and mtime) for the next ones."""
+    schemas = "".join(f"    S{i}:\n      type: object\n      description: '{'x' * 300}'\n" for i in range(1000))
+    (tmp_path / "shared.yaml").write_text("components:\n  schemas:\n" + schemas)
+    assert (tmp_path / "shared.yaml").stat().st_size >= validation_runs.SHARED_MIN_BYTES
+    for n in range(3):
+        (tmp_path / f"api{n}.yaml").write_text(VALID.replace("/orders:", f"/orders{n}:").replace(
+            "description: ok}", "description: ok, content: {application/json: {schema: {$ref: 'shared.yaml#/components/schemas/S7'}}}}"))
+    parsed = []
+    real = store_module.parse_document
+    monkeypatch.setattr(store_module, "parse_document", lambda text, name, *a, **k: (parsed.append(os.path.basename(name)), real(text, name, *a, **k))[1])
+    monkeypatch.setattr(validation_runs, "_shared_documents", validation_runs.OrderedDict())
+    store = ([tmp_path], Limits(), False, ())
+    results = [validation_runs._validate_in_worker(str(tmp_path / f"api{n}.yaml"), store) for n in range(3)]
+    assert all(request is not None and issues == [] for request, issues in results)
+    assert sorted(parsed) == ["api0.yaml", "api1.yaml", "api2.yaml", "shared.yaml"]
+    (tmp_path / "shared.yaml").write_text("components:\n  schemas:\n" + schemas.replace("S7:", "S7x:"))
+    request, issues = validation_runs._validate_in_worker(str(tmp_path / "api0.yaml"), store)
+    assert parsed.count("shared.yaml") == 2  # changed: read again, and the reference no longer resolves

@@ -117,6 +117,10 @@ class DocumentStore:
         self._known[key] = None
         return text
 
+    def stamp(self, key: str) -> tuple[int, int] | None:
+        """(size, mtime) of a local file when it was first read; None if it was not."""
+        return self._stamps.get(key)
+
     def files_read(self) -> list[str]:
         """Every local file whose text was read, in reading order."""
         return [key for key in self._known if not is_url(key)]

@@ -18,6 +18,7 @@ import hashlib
 import json
 import marshal
 import os
+from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -256,11 +257,41 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> 
         _worker_fetchers[limits, allow_hosts] = make_fetcher(limits, allow_hosts=allow_hosts)
     fetch = _worker_fetchers.get((limits, allow_hosts)) if allow_remote else None
     spec_store = DocumentStore(list(roots), limits, fetch, allow_remote)
+    for shared_key, (stamp, shared_limits, document) in _shared_documents.items():
+        if shared_key != key:
+            expect_early(shared_key, stamp, shared_limits, functools.partial(_same, document))
     spec = read_spec(spec_store, key)
     if not validatable(spec):
         return None, []
     request = request_for(spec)
-    return request, _validate_located(spec_store, request)
+    issues = _validate_located(spec_store, request)
+    _keep_shared(spec_store, request)
+    return request, issues
+
+
+# In a worker: large documents that specs reference besides their own file (a shared schema
+# library), kept parsed for the next specs this worker validates instead of parsed for each.
+_shared_documents: OrderedDict[str, tuple[tuple[int, int], Limits, object]] = OrderedDict()
+SHARED_MIN_BYTES = 256 * 1024
+SHARED_KEPT = 8
+
+
+def _same(document):
+    return document
+
+
+def _keep_shared(store: DocumentStore, request: Request) -> None:
+    for key in request.files[1:]:
+        stamp = store.stamp(key)
+        if stamp is None or stamp[0] < SHARED_MIN_BYTES:
+            continue
+        try:
+            _shared_documents[key] = (stamp, store.limits, store.load(key))
+        except DocumentError:
+            continue
+        _shared_documents.move_to_end(key)
+        while len(_shared_documents) > SHARED_KEPT:
+            _shared_documents.popitem(last=False)
 
 
 def _validate_located(store: DocumentStore, request: Request) -> list[ValidationIssue]:
