@@ -1,7 +1,7 @@
 """Where a JSON pointer is in block-style YAML, read from the lines and their indentation.
 
-Finding lines through libyaml's events is a pass over every token of a file (0.4 s for Stripe's
-3 MB spec) for the few pointers a report carries. Specs are mostly block YAML as dumpers write it,
+Finding lines through libyaml's events is a pass over every token of a file for the few
+pointers a report carries. Specs are mostly block YAML as dumpers write it,
 where a key's children are the lines indented under it, so a pointer can be followed down those
 lines, indexing only the blocks on its way, once each. Whatever this cannot be sure of answers
 UNSURE and the event pass decides: flow collections or quoted scalars continued on lines not

@@ -211,7 +211,7 @@ SpecLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 # A lone surrogate in the text: a JSON or YAML escape of one half of a UTF-16 pair without the
 # other (`\\ud800`, `\\U0000dc00`). A valid pair (`\\ud83d\\ude00`, an emoji as JSON.stringify
 # writes it) does not match, so the data of most documents is never walked; the pattern starts with
-# a backslash, which the regex engine looks for at C speed (under a millisecond on Stripe's 3 MB).
+# a backslash, which the regex engine looks for at C speed.
 # What matches is checked in the data, which is the truth (an escaped backslash before `ud800`
 # matches here, and is no surrogate). Texts are decoded from UTF-8, which holds no surrogates.
 _LONE_SURROGATE_TEXT = re.compile(
@@ -225,7 +225,7 @@ _DIGIT_OR_DOT = bytes(0x30 if 0x30 <= i <= 0x39 else 0x2E for i in range(256))
 
 def may_read_differently(text: str) -> bool:
     """Whether parsing this text may note something (`parse_document`): a quick look at the text
-    (10 ms on 3 MB: a run of digits over the limit is looked for among bytes, where a regex took 30)."""
+    (a run of digits over the limit is looked for among bytes, quicker than a regex over the text)."""
     if _LONE_SURROGATE_TEXT.search(text):
         return True
     digits = text.encode("utf-8", "surrogatepass").translate(_DIGIT_OR_DOT)
@@ -336,7 +336,7 @@ def _parse_yaml(text: str, limits: Limits, notes: list[DocumentError]) -> Any:
 # --- the fast YAML path -----------------------------------------------------------------------------
 #
 # libyaml scans and parses in C, but PyYAML then composes a tree of node objects and constructs
-# Python values from it in Python: 1.1 s of Stripe's 3 MB spec. Here the values are built straight
+# Python values from it in Python: most of the time of reading a large spec. Here the values are built straight
 # from libyaml's events, with PyYAML's own resolver and scalar constructors, so they are the same
 # values (tests/test_yaml_fast_path.py compares both ways on every YAML file of the corpus).
 # What this does not do (anchors and aliases, tags, merge keys, complex keys, several documents,
@@ -353,7 +353,7 @@ def _parse_yaml_fast(text: str, limits: Limits) -> Any:
     """The document as PyYAML reads it, within the bounds `_normalise` enforces and with keys made
     strings as it makes them, or _NOT_FAST (then PyYAML and `_normalise` decide, and word errors).
 
-    The hot loop of parsing (Stripe's spec is 164,000 events): the collection being filled and its
+    The hot loop of parsing (a large spec is hundreds of thousands of events): the collection being filled and its
     pending key are locals; the enclosing ones wait on a stack."""
     may_resolve = _RESOLVER.yaml_implicit_resolvers  # first characters of non-string plain scalars
     plain: dict[str, Any] = {}  # plain scalars resolved so far: their values (immutable)
@@ -596,7 +596,7 @@ class LineIndex:
 _NOT_BLOCK: Any = object()  # a YAML text whose lines do not map its structure reliably
 
 
-_COUNTED_LINES = 16  # beyond, an index of line starts is quicker (3 MB: 17 ms, a count 1 ms)
+_COUNTED_LINES = 16  # beyond, building an index of line starts is quicker than counting each time
 
 
 def _join(parts: list[str]) -> str:
@@ -605,7 +605,7 @@ def _join(parts: list[str]) -> str:
 
 def _yaml_positions(text: str, multi: bool) -> dict[str, tuple[int, int]]:
     """Where each key or sequence item starts, from libyaml's event stream (no node tree: composing
-    one took seconds on a 3 MB spec). A key's own line is where a reader looks for it. A duplicate
+    one is slow on large specs). A key's own line is where a reader looks for it. A duplicate
     key is located at its last occurrence, whose value is the one parsed; what an alias (`*name`)
     stands for is located at its anchor, the alias itself at its key or item."""
     positions: dict[str, tuple[int, int]] = {}
