@@ -8,7 +8,8 @@ from machaudit.registry import check
 })
 def no_sla_status_page(ctx):
     """What: a component on a customer path (a customer channel, or any component a customer channel
-    reaches through the services graph) that lacks an SLA (`machaudit.io/sla`) or a status page (a
+    reaches through synchronous calls; not through event subscriptions, whose outage delays but
+    does not stop the customer) that lacks an SLA (`machaudit.io/sla`) or a status page (a
     link of `type: status-page`); the message says which of the two is missing. Channels whose
     `machaudit.io/audience` is internal only, and what only they reach, are not customer paths.
 
@@ -27,7 +28,7 @@ def no_sla_status_page(ctx):
     """
     status_types = {t.lower() for t in ctx.options["status_link_types"]}
     stack = ctx.stack
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # a subscriber's outage does not stop the customer
     entrances = sorted(
         c.ref for c in stack.channels
         if set(c.annotation_list("audience")) != {"internal"}
