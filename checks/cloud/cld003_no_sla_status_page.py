@@ -34,13 +34,16 @@ def no_sla_status_page(ctx):
         if set(c.annotation_list("audience")) != {"internal"}
     )
     paths = nx.multi_source_dijkstra_path(graph, entrances) if entrances else {}
+    by_events = nx.multi_source_dijkstra_path(ctx.graphs.services, entrances) if entrances else {}
     for component in sorted(stack.components, key=lambda c: c.ref):
         if component.type == "library":
             yield ctx.not_applicable(component.ref, "libraries are not operated services")
             continue
         path = paths.get(component.ref)
         if path is None:
-            yield ctx.not_applicable(component.ref, "not on a customer path")
+            yield ctx.not_applicable(component.ref, "reached from customer channels only through event subscriptions, "
+                                                    "whose outage delays but does not stop the customer"
+                                     if component.ref in by_events else "not on a customer path")
             continue
         sla = component.annotation("sla").strip()
         status = [link.get("url", "") for link in component.links if link.get("type", "").strip().lower() in status_types]

@@ -29,8 +29,9 @@ def shared_persistence(ctx):
     stack = ctx.stack
     for resource in sorted(stack.of_kind("resource"), key=lambda e: e.ref):
         if resource.is_broker:
-            yield ctx.not_applicable(resource.ref, f"{resource.type or 'resource'} {resource.label} is a message broker: "
-                                                   "shared infrastructure that carries events, not a datastore")
+            kind = f" ({resource.type})" if resource.type and resource.type != resource.name else ""
+            yield ctx.not_applicable(resource.ref, f"{resource.label}{kind} is a message broker: shared infrastructure "
+                                                   "that carries events, not a datastore")
             continue
         if "*" not in types and resource.type not in types:
             yield ctx.not_applicable(resource.ref, f"resource type {resource.type!r} is not a datastore type")

@@ -27,8 +27,8 @@ def inappropriate_intimacy(ctx):
             subject = f"{component.ref} -> {resource.ref}"
             location = where.get((component.ref, resource.ref)) or component.location
             if resource.is_broker:
-                yield ctx.passed(subject, f"{component.label} publishes or subscribes through {resource.type or 'broker'} "
-                                          f"{resource.label}, shared infrastructure, not another system's datastore")
+                yield ctx.passed(subject, f"{component.label} publishes or subscribes through the message broker "
+                                          f"{_broker(resource)}: shared infrastructure, not another system's datastore")
                 continue
             if component.system and resource.system:
                 if component.system == resource.system:
@@ -65,6 +65,10 @@ def inappropriate_intimacy(ctx):
                 f"no spec.system (or matching spec.owner) on {' and '.join(missing)}",
                 location,
             )
+
+
+def _broker(resource) -> str:
+    return resource.label + (f" ({resource.type})" if resource.type and resource.type != resource.name else "")
 
 
 def _name(ref: str) -> str:
