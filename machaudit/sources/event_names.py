@@ -2,7 +2,7 @@
 
 Not an AsyncAPI reader: only the names, so the report can say what a component publishes
 ("order-management publishes OrderPlaced, OrderShipped"). Anything of an unexpected shape is
-skipped; only local `#/components/messages/…` references are followed.
+skipped; only local `#/…` references are followed.
 
 Which messages: those the application sends when the document says so (AsyncAPI 3 operations
 with `action: send`; AsyncAPI 2 channels' `subscribe` operations, which others subscribe to),
@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 MAX_NAMES = 50
+MAX_REF_DEPTH = 8  # local references followed in a row; a loop stops there
 
 
 def message_names(document: Any) -> tuple[str, ...]:
@@ -33,7 +34,7 @@ def message_names(document: Any) -> tuple[str, ...]:
             for action in ("subscribe", "publish"):
                 operation = channel.get(action)
                 if isinstance(operation, dict):
-                    names = _names(operation.get("message"), "", declared)
+                    names = _names(operation.get("message"), "", document)
                     every += names
                     if action == "subscribe":
                         sent += names
@@ -42,50 +43,56 @@ def message_names(document: Any) -> tuple[str, ...]:
             messages = channel.get("messages") if isinstance(channel, dict) else None
             if isinstance(messages, dict):
                 for key, message in messages.items():
-                    every += _names(message, str(key), declared)
+                    every += _names(message, str(key), document)
         operations = document.get("operations")
         for operation in (operations.values() if isinstance(operations, dict) else ()):
             if isinstance(operation, dict) and operation.get("action") == "send":
-                sent += _sent_by(operation, channels, declared)
+                sent += _sent_by(operation, document)
     if not every:
         for key, message in declared.items():
-            every += _names(message, str(key), declared)
+            every += _names(message, str(key), document)
     return tuple(dict.fromkeys(sent or every))[:MAX_NAMES]
 
 
-def _sent_by(operation: dict, channels: dict, declared: dict) -> list[str]:
+def _sent_by(operation: dict, document: dict) -> list[str]:
     """An AsyncAPI 3 operation's messages: its own list, else every message of its channel."""
     out: list[str] = []
     for message in operation.get("messages") if isinstance(operation.get("messages"), list) else ():
-        out += _names(message, "", declared)
+        out += _names(message, "", document)
     if out:
         return out
-    channel = _local(operation.get("channel"), "#/channels/", channels)
+    channel = _resolve(operation.get("channel"), document)
     messages = channel.get("messages") if isinstance(channel, dict) else None
     for key, message in (messages.items() if isinstance(messages, dict) else ()):
-        out += _names(message, str(key), declared)
+        out += _names(message, str(key), document)
     return out
 
 
-def _names(message: Any, key: str, declared: dict) -> list[str]:
-    if not isinstance(message, dict):
+def _names(message: Any, key: str, document: dict, depth: int = 0) -> list[str]:
+    if not isinstance(message, dict) or depth > MAX_REF_DEPTH:
         return []
     if isinstance(message.get("oneOf"), list):
-        return [n for m in message["oneOf"] for n in _names(m, "", declared)]
+        return [n for m in message["oneOf"] for n in _names(m, "", document, depth + 1)]
     ref = message.get("$ref")
     if isinstance(ref, str):
-        target = _local(message, "#/components/messages/", declared)
-        last = ref.rstrip("/").rpartition("/")[2]
-        return _names(target, last, {}) if isinstance(target, dict) else ([last] if last else [])
+        last = ref.rstrip("/").rpartition("/")[2].replace("~1", "/").replace("~0", "~")
+        target = _resolve(message, document)
+        return _names(target, last, document, depth + 1) if isinstance(target, dict) else ([last] if last else [])
     name = message.get("name")
     if isinstance(name, str) and name.strip():
         return [name.strip()]
     return [key] if key else []
 
 
-def _local(node: Any, prefix: str, within: dict) -> Any:
-    """The target of a `{$ref: "<prefix>name"}` inside `within`, or None."""
+def _resolve(node: Any, document: dict) -> Any:
+    """The target of a local `{$ref: "#/…"}` in the document, or None (remote refs are not followed)."""
     ref = node.get("$ref") if isinstance(node, dict) else None
-    if not isinstance(ref, str) or not ref.startswith(prefix):
+    if not isinstance(ref, str) or not ref.startswith("#/"):
         return None
-    return within.get(ref[len(prefix):].replace("~1", "/").replace("~0", "~"))
+    target: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(target, dict) or part not in target:
+            return None
+        target = target[part]
+    return target
