@@ -160,3 +160,22 @@ def test_message_names_of_odd_documents_are_empty(document):
 
 def test_a_reference_loop_ends():
     assert message_names(LOOP) == ()
+
+
+def test_the_html_graph_draws_a_pair_dashed_only_when_it_only_exchanges_events():
+    from machaudit.formatters.figures import _collapse
+
+    graph = {
+        "nodes": [{"id": n, "kind": k} for n, k in (("c:a", "component"), ("c:b", "component"), ("c:c", "component"),
+                                                     ("a:b-events", "api"), ("a:b-api", "api"), ("r:bus", "resource"))],
+        "edges": [
+            {"source": "a:b-events", "target": "c:b", "relation": "served-by", "type": "event"},
+            {"source": "a:b-api", "target": "c:b", "relation": "served-by", "type": "sync"},
+            {"source": "c:a", "target": "a:b-events", "relation": "consumes", "type": "event"},
+            {"source": "c:c", "target": "a:b-events", "relation": "consumes", "type": "event"},
+            {"source": "c:c", "target": "a:b-api", "relation": "consumes", "type": "sync"},
+            {"source": "c:a", "target": "r:bus", "relation": "depends-on", "type": "event"},
+        ],
+    }
+    _, edges = _collapse(graph)
+    assert edges == [("c:a", "c:b", False), ("c:a", "r:bus", False), ("c:c", "c:b", True)]
