@@ -186,7 +186,7 @@ def _graph_data(graphs: Graphs) -> dict[str, Any]:
     full = graphs.full
     return {
         "nodes": [{"id": n, **{k: v for k, v in d.items()}} for n, d in sorted(full.nodes(data=True))],
-        "edges": [{"source": u, "target": v, "relation": d.get("relation", ""), "sync": d.get("sync", True)}
+        "edges": [{"source": u, "target": v, "relation": d.get("relation", ""), "type": d.get("type", "sync")}
                   for u, v, d in sorted(full.edges(data=True))],
     }
 

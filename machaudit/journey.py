@@ -401,7 +401,7 @@ def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = No
 
     customer = sorted(c.ref for c in stack.channels if c.type != PHONE_TYPE)
     phone = sorted(c.ref for c in stack.channels if c.type == PHONE_TYPE)
-    full = graphs.full
+    full = graphs.sync_only("full")  # a channel reaches what it can call, not what events reach
     reach = {c: _reachable(full, c) for c in customer + phone}
 
     cells: dict[tuple[str, str], Cell] = {}

@@ -7,6 +7,7 @@ SPC checks, not the loader, decide what becomes a finding.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
@@ -14,20 +15,24 @@ from typing import Any, Mapping
 from machaudit.findings import Location
 
 KINDS = ("component", "api", "resource", "system", "domain", "group")
-# API types whose definition is not an OpenAPI document; every other type (openapi, swagger, rest,
-# http, none …) is read as one. The one definition of "an OpenAPI API": `is_openapi_type`.
-ASYNC_API_TYPES = frozenset({"asyncapi", "event", "events", "kafka", "amqp", "webhook"})
-NON_OPENAPI_TYPES = ASYNC_API_TYPES | {"graphql", "grpc", "trpc", "soap", "wsdl", "odata-edmx", "mcp-server"}
-
-
-def is_openapi_type(api_type: str) -> bool:
-    return api_type.lower() not in NON_OPENAPI_TYPES
-
-
 CHANNEL_TYPES = frozenset(
     {"website", "mobile-app", "b2b-portal", "pos", "marketplace", "call-center", "email"}
 )
 GATEWAY_TYPES = frozenset({"api-gateway", "bff", "ipaas", "esb"})
+# API types whose consumers subscribe to what the provider publishes, rather than call it.
+ASYNC_API_TYPES = frozenset({"asyncapi", "event", "events", "kafka", "amqp", "mqtt", "webhook", "webhooks",
+                             "cloudevents", "sns", "sqs", "eventbridge", "pubsub", "nats"})
+# Message brokers (a Resource, or a Component run as one): shared infrastructure that carries events
+# between systems, never one system's datastore. A type is a broker type when it is one of these
+# words or one of its parts (split on - _ . / :) is: `kafka-topic`, `aws-sqs-queue`, `sns`, `event-bus`.
+# `machaudit.io/broker: "true"` (or "false") on the entity overrides its type.
+BROKER_WORDS = frozenset({"topic", "queue", "stream", "kafka", "msk", "eventbridge", "sns", "sqs", "pubsub",
+                          "rabbitmq", "activemq", "amqp", "mqtt", "nats", "kinesis", "broker", "eventhub",
+                          "servicebus", "eventbus", "bus", "event-bus", "message-bus", "event-hub",
+                          "service-bus", "pub-sub", "message-broker", "event-stream"})
+# API types whose definition is not an OpenAPI document; every other type (openapi, swagger, rest,
+# http, none …) is read as one. The one definition of "an OpenAPI API": `is_openapi_type`.
+NON_OPENAPI_TYPES = ASYNC_API_TYPES | {"graphql", "grpc", "trpc", "soap", "wsdl", "odata-edmx", "mcp-server"}
 PHONE_TYPE = "call-center"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 
@@ -38,6 +43,16 @@ def parse_ref(text: str, default_kind: str, default_namespace: str = "default") 
     kind, _, rest = text.rpartition(":") if ":" in text else ("", "", text)
     namespace, _, name = rest.rpartition("/") if "/" in rest else ("", "", rest)
     return f"{kind or default_kind}:{namespace or default_namespace}/{name}"
+
+
+def is_openapi_type(api_type: str) -> bool:
+    return api_type.lower() not in NON_OPENAPI_TYPES
+
+
+def is_broker_type(type_: str) -> bool:
+    """Whether a Resource/Component type names a message broker (see BROKER_WORDS)."""
+    type_ = type_.strip().lower()
+    return bool(type_) and (type_ in BROKER_WORDS or any(p in BROKER_WORDS for p in re.split(r"[-_./:\s]+", type_)))
 
 
 def ref_name(ref: str) -> str:
@@ -66,6 +81,8 @@ class Entity:
     spec_file: str = ""  # API: the spec document (store key) its definition points at
     # API of another type (asyncapi, graphql, grpc): why its definition cannot be read, if so.
     definition_problem: str = ""
+    # Event API: names of the messages its definition carries (AsyncAPI channels/messages), if read.
+    events: tuple[str, ...] = ()
     inferred: bool = False  # made up by the tool (e.g. a component for a spec with no catalog)
     location: Location | None = None
 
@@ -83,6 +100,15 @@ class Entity:
     @property
     def is_gateway(self) -> bool:
         return self.kind == "component" and self.type in GATEWAY_TYPES
+
+    @property
+    def is_broker(self) -> bool:
+        if self.kind not in ("resource", "component"):
+            return False
+        said = self.annotation("broker").strip().lower()
+        if said in ("true", "false"):
+            return said == "true"
+        return is_broker_type(self.type)
 
     @property
     def label(self) -> str:

@@ -186,12 +186,12 @@ def big_graph(services: int = 24, saas: int = 8, channels: int = 5, stores: int 
     refs = [n["id"] for n in nodes]
     service_refs = [r for r in refs if "-service-" in r]
     for i in range(channels):
-        edges.append({"source": refs[i], "target": "component:default/storefront-bff", "relation": "depends-on", "sync": True})
+        edges.append({"source": refs[i], "target": "component:default/storefront-bff", "relation": "depends-on", "type": "sync"})
     for i, ref in enumerate(service_refs):
-        edges.append({"source": "component:default/storefront-bff", "target": ref, "relation": "depends-on", "sync": True})
-        edges.append({"source": ref, "target": service_refs[(i * 7 + 3) % len(service_refs)], "relation": "depends-on", "sync": i % 3 != 0})
-        edges.append({"source": ref, "target": f"component:default/vendor-{i % saas}", "relation": "depends-on", "sync": True})
-        edges.append({"source": ref, "target": f"resource:default/store-{i % stores}", "relation": "depends-on", "sync": True})
+        edges.append({"source": "component:default/storefront-bff", "target": ref, "relation": "depends-on", "type": "sync"})
+        edges.append({"source": ref, "target": service_refs[(i * 7 + 3) % len(service_refs)], "relation": "depends-on", "type": "sync" if i % 3 else "event"})
+        edges.append({"source": ref, "target": f"component:default/vendor-{i % saas}", "relation": "depends-on", "type": "sync"})
+        edges.append({"source": ref, "target": f"resource:default/store-{i % stores}", "relation": "depends-on", "type": "data"})
     return {"nodes": nodes, "edges": [e for e in edges if e["source"] != e["target"]]}
 
 

@@ -18,9 +18,11 @@ def no_state_events(ctx):
     """What: an order, shipment or invoice API (its paths or tags name orders, shipments or
     invoices as resources, in English or German) that tells no one when their state changes: no
     `webhooks` (OpenAPI 3.1), no `callbacks`, no webhook/event-subscription operation or event
-    feed, and (with a catalog) no event API (asyncapi, webhook) from the same provider. APIs of
-    gateways and BFFs are not judged; without a catalog, a spec whose events may live in another
-    audited spec is an evidence gap.
+    feed (`GET /messages`, a `/subscriptions` collection that delivers events), and (with a catalog)
+    no event API (asyncapi, webhook) from the same provider. A pass names what is published, read
+    from the event API's AsyncAPI definition where it can be. APIs of gateways and BFFs are not
+    judged; without a catalog, a spec whose events may live in another audited spec is an evidence
+    gap.
 
     Why it matters for MACH: order, shipment and invoice states drive the rest of the stack
     (fulfilment, invoicing, customer notifications, the ERP). Without events every consumer polls,
@@ -110,6 +112,24 @@ def _events_in_spec(spec, event_words: str) -> str:
     for op in spec.operations:
         if mentions(op, event_words):
             return f"event operation {op.label}"
+    for op in spec.operations:
+        feed = _event_feed(op)
+        if feed:
+            return f"{feed} {op.label}"
+    return ""
+
+
+def _event_feed(op) -> str:
+    """A feed of changes a consumer reads (`GET /messages`, `GET /changes`), or a subscription
+    collection whose wording says it delivers events or messages (`POST /subscriptions`
+    "Subscribe to change messages"); a `/subscriptions` of recurring orders is not one."""
+    segments = literal_segments(op.path)
+    last = path_words(segments[-1]) if segments else []
+    if op.method == "GET" and last in (["messages"], ["changes"], ["change", "feed"], ["event", "feed"], ["event", "stream"]):
+        return "event feed"
+    if last == ["subscriptions"] and re.search(r"\b(?:events?|messages?|webhooks?|callbacks?|destinations?|queues?|topics?|change)\b",
+                                               " ".join([op.summary, op.description, op.operation_id]).lower()):
+        return "event subscription"
     return ""
 
 
@@ -121,6 +141,9 @@ def _event_api_of_provider(ctx, spec, event_words: str) -> str:
             if api is None or api_ref in own_apis:
                 continue
             if api.type.lower() in ASYNC_API_TYPES:
+                if api.events:
+                    names = ", ".join(api.events[:4]) + (" …" if len(api.events) > 4 else "")
+                    return f"{provider.label} publishes {names} (API {api.label}, {api.type})"
                 return f"{provider.label} publishes events through API {api.label} ({api.type})"
             other = ctx.stack.spec_of(api)
             if other is not None and other.parsed and other.version:

@@ -7,7 +7,7 @@ strings, lists and booleans, ready for JSON and for the HTML report's table:
     [{"source": "component:default/promotion-service", "logic": ["voucher"],
       "reaches": [{"sink": "component:default/erp-core", "category": "erp",
                    "path": ["component:default/promotion-service", …, "component:default/erp-core"],
-                   "guarded": false, "guard": null}, …]}, …]
+                   "guarded": false, "guard": null, "hold_points": []}, …]}, …]
 
 How data travels. `graphs.flow` has provider -> consumer edges: a consumer reads what a provider
 serves. A faulty record also travels the other way when the consumer *writes* into the provider
@@ -17,7 +17,12 @@ accepts writes (POST/PUT/PATCH/DELETE other than searches) or whose spec is unkn
 consumer -> provider; plus component -> resource for every `dependsOn` a resource (a component
 writes into its datastore; `flow` already has resource -> each user), and both directions for a
 `dependsOn` between components (the catalog does not say which way data goes). Events travel
-publisher -> subscriber only, as in `flow`.
+publisher -> subscriber only, as in `flow`; through a broker Resource (a topic, an event bus), from
+every component using it to every other, as the catalog does not say who publishes.
+
+Every edge keeps its type (`machaudit.graph`: sync, event, data). An event hop is where a
+consumer-side hold or quarantine can sit: the subscriber decides what it does with what it
+receives. `hold_points` of a reach name the subscribers at the event hops of its path.
 
 A path is guarded when a component on it (not the source) is a hold step by name, or when every API
 an edge travels through offers a state-changing operation named like a hold step (approve,
@@ -35,7 +40,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from machaudit.graph import ASYNC_API_TYPES, Graphs
+from machaudit.graph import ASYNC_API_TYPES, EDGE_TYPES, EVENT, SYNC, Graphs, edge_type
 from machaudit.model import GATEWAY_TYPES, Entity, Stack
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -99,7 +104,7 @@ def propagation_graph(stack: Stack, graphs: Graphs, opts: Mapping[str, Any]) -> 
     for u, v, data in graphs.flow.edges(data=True):
         via = data.get("via")
         via = set(via) if isinstance(via, (tuple, list, set)) else {via or "dependsOn"}
-        _link(graph, u, v, via, READ)
+        _link(graph, u, v, via, READ, data.get("type", SYNC))
     if not opts["follow_writes"]:
         return graph
     writes = {api.ref: _accepts_writes(stack, api, opts) for api in stack.apis}
@@ -110,19 +115,19 @@ def propagation_graph(stack: Stack, graphs: Graphs, opts: Mapping[str, Any]) -> 
                 continue
             for provider in stack.providers_of(api_ref):
                 if provider.ref != component.ref:
-                    _link(graph, component.ref, provider.ref, {api_ref}, WRITE)
+                    _link(graph, component.ref, provider.ref, {api_ref}, WRITE, SYNC)
         for target in component.depends_on:
             entity = stack.entities.get(target)
             if entity is None or target == component.ref:
                 continue
-            if entity.kind == "resource":
-                _link(graph, component.ref, target, {"dependsOn"}, READ)  # writing its own datastore
+            if entity.kind == "resource":  # writing its own datastore, or publishing to a broker
+                _link(graph, component.ref, target, {"dependsOn"}, READ, edge_type(entity))
             elif entity.kind == "component":
-                _link(graph, component.ref, target, {"dependsOn"}, WRITE)
+                _link(graph, component.ref, target, {"dependsOn"}, WRITE, edge_type(entity))
             elif entity.kind == "api" and entity.type not in ASYNC_API_TYPES and writes.get(target):
                 for provider in stack.providers_of(target):
                     if provider.ref != component.ref:
-                        _link(graph, component.ref, provider.ref, {target}, WRITE)
+                        _link(graph, component.ref, provider.ref, {target}, WRITE, SYNC)
     return graph
 
 
@@ -131,12 +136,14 @@ def propagation_graph(stack: Stack, graphs: Graphs, opts: Mapping[str, Any]) -> 
 READ, WRITE = 1.0, 1.5
 
 
-def _link(graph: nx.DiGraph, u: str, v: str, via: set[str], weight: float) -> None:
+def _link(graph: nx.DiGraph, u: str, v: str, via: set[str], weight: float, kind: str) -> None:
     if graph.has_edge(u, v):
-        graph.edges[u, v]["via"] |= via
-        graph.edges[u, v]["weight"] = min(graph.edges[u, v]["weight"], weight)
+        data = graph.edges[u, v]
+        data["via"] |= via
+        data["weight"] = min(data["weight"], weight)
+        data["type"] = min(data["type"], kind, key=EDGE_TYPES.index)  # the strongest relation
     else:
-        graph.add_edge(u, v, via=set(via), weight=weight)
+        graph.add_edge(u, v, via=set(via), weight=weight, type=kind)
 
 
 def _accepts_writes(stack: Stack, api: Entity, opts) -> bool:
@@ -291,11 +298,25 @@ def _reaches(stack, graph, opts, source, categories, guard_nodes, guard_edges) -
         if category is None:
             continue
         if node in unguarded:
-            out.append({"sink": node, "category": category, "path": list(unguarded[node]), "guarded": False, "guard": None})
+            found = list(unguarded[node])
+            out.append({"sink": node, "category": category, "path": found, "guarded": False, "guard": None,
+                        "hold_points": _hold_points(stack, graph, found)})
             continue
         out.append({"sink": node, "category": category, "path": list(path), "guarded": True,
-                    "guard": _first_guard(path, source, guard_nodes, guard_edges)})
+                    "guard": _first_guard(path, source, guard_nodes, guard_edges),
+                    "hold_points": _hold_points(stack, graph, path)})
     out.sort(key=lambda r: (r["guarded"], rank.get(r["category"], 99), len(r["path"]), r["sink"]))
+    return out
+
+
+def _hold_points(stack: Stack, graph: nx.DiGraph, path) -> list[str]:
+    """The subscribers at the event hops of a path: where a consumer-side hold or quarantine can sit."""
+    out = []
+    for u, v in zip(path, path[1:]):
+        entity = stack.entities.get(v)
+        if graph.edges[u, v]["type"] == EVENT and entity is not None and entity.kind == "component" \
+                and not entity.is_broker and v not in out:
+            out.append(v)
     return out
 
 

@@ -31,6 +31,9 @@ def propagation_map(ctx):
     Example: promotion-service -> commerce-cloud -> order-management -> erp-core: the ERP pulls
     every new order for delivery and invoicing, and nothing on the way can stop an order.
 
+    Paths follow calls, store writes and events alike; an event hop is named, as the subscriber
+    there is where a consumer-side hold or quarantine can sit.
+
     Fix: put a hold step between order intake and ERP/fulfilment — an approval or release
     operation (`POST /orders/{id}/release`, `Freigabe`), a review queue for orders above a
     discount or value threshold, a quarantine status the downstream systems respect — and
@@ -56,6 +59,7 @@ def propagation_map(ctx):
         severity = max(severities.get(r["category"], Severity.MEDIUM) for r in open_reaches)
         listed = "; ".join(
             f"{_LABEL.get(r['category'], r['category'])} {ref_name(r['sink'])} via {' -> '.join(ref_name(p) for p in r['path'])}"
+            + _hold_note(r["hold_points"])
             for r in open_reaches[:limit]
         )
         more = f"; and {len(open_reaches) - limit} more" if len(open_reaches) > limit else ""
@@ -79,6 +83,13 @@ def propagation_map(ctx):
                     f"API {api.label} carries {_join(logic)} logic, but without a catalog nothing says which "
                     "systems consume its data; declare the components and their consumesApis/dependsOn in catalog-info.yaml",
                 )
+
+
+def _hold_note(points) -> str:
+    if not points:
+        return ""
+    names = _join([ref_name(p) for p in points])
+    return f" (an event hop: {names} could hold or quarantine what {'it receives' if len(points) == 1 else 'they receive'})"
 
 
 def _join(words) -> str:

@@ -8,7 +8,8 @@ from machaudit.registry import check
 })
 def no_sla_status_page(ctx):
     """What: a component on a customer path (a customer channel, or any component a customer channel
-    reaches through the services graph) that lacks an SLA (`machaudit.io/sla`) or a status page (a
+    reaches through synchronous calls; not through event subscriptions, whose outage delays but
+    does not stop the customer) that lacks an SLA (`machaudit.io/sla`) or a status page (a
     link of `type: status-page`); the message says which of the two is missing. Channels whose
     `machaudit.io/audience` is internal only, and what only they reach, are not customer paths.
 
@@ -27,19 +28,22 @@ def no_sla_status_page(ctx):
     """
     status_types = {t.lower() for t in ctx.options["status_link_types"]}
     stack = ctx.stack
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # a subscriber's outage does not stop the customer
     entrances = sorted(
         c.ref for c in stack.channels
         if set(c.annotation_list("audience")) != {"internal"}
     )
     paths = nx.multi_source_dijkstra_path(graph, entrances) if entrances else {}
+    by_events = nx.multi_source_dijkstra_path(ctx.graphs.services, entrances) if entrances else {}
     for component in sorted(stack.components, key=lambda c: c.ref):
         if component.type == "library":
             yield ctx.not_applicable(component.ref, "libraries are not operated services")
             continue
         path = paths.get(component.ref)
         if path is None:
-            yield ctx.not_applicable(component.ref, "not on a customer path")
+            yield ctx.not_applicable(component.ref, "reached from customer channels only through event subscriptions, "
+                                                    "whose outage delays but does not stop the customer"
+                                     if component.ref in by_events else "not on a customer path")
             continue
         sla = component.annotation("sla").strip()
         status = [link.get("url", "") for link in component.links if link.get("type", "").strip().lower() in status_types]

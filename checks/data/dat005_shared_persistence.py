@@ -4,14 +4,15 @@ from machaudit.registry import check
 
 @check("DAT005", "shared-persistence", severity="high", options={
     # Resource types that store data; "" stands for a Resource with no type, "*" for every Resource.
-    # Message brokers and topics (queue, topic, kafka-topic …) are shared by design and not judged.
+    # Message brokers (event-bus, topic, queue, kafka … model.BROKER_WORDS) are shared by design and
+    # never judged, whatever this list says.
     "datastore_types": ["database", "db", "datastore", "data-store", "storage", "bucket", "s3-bucket",
                         "blob-storage", "object-storage", "cache", "search-index", "data-warehouse",
                         "file-share", "filesystem", ""],
 })
 def shared_persistence(ctx):
     """What: a datastore Resource (database, bucket, cache, search index …) that more than one
-    component depends on. High when the components belong to different Systems (or declare none),
+    component depends on; message brokers (event bus, topic, queue) are not datastores. High when the components belong to different Systems (or declare none),
     medium when they all belong to one System.
 
     Why it matters for MACH: services that share a database are coupled through its schema: none of
@@ -27,6 +28,11 @@ def shared_persistence(ctx):
     types = {str(t).strip().lower() for t in ctx.options["datastore_types"]}
     stack = ctx.stack
     for resource in sorted(stack.of_kind("resource"), key=lambda e: e.ref):
+        if resource.is_broker:
+            kind = f" ({resource.type})" if resource.type and resource.type != resource.name else ""
+            yield ctx.not_applicable(resource.ref, f"{resource.label}{kind} is a message broker: shared infrastructure "
+                                                   "that carries events, not a datastore")
+            continue
         if "*" not in types and resource.type not in types:
             yield ctx.not_applicable(resource.ref, f"resource type {resource.type!r} is not a datastore type")
             continue

@@ -4,7 +4,8 @@ from machaudit.registry import check
 @check("DAT006", "inappropriate-intimacy", severity="high")
 def inappropriate_intimacy(ctx):
     """What: a component that depends directly on a Resource (database, bucket …) belonging to
-    another System, or, where Systems are not declared, owned by another team.
+    another System, or, where Systems are not declared, owned by another team. A message broker
+    (event bus, topic, queue …) is shared infrastructure: publishing or subscribing through it passes.
 
     Why it matters for MACH: reaching into another system's datastore bypasses its API: the owning
     team cannot change its schema, migrate, or be replaced by a SaaS without breaking a consumer it
@@ -25,6 +26,10 @@ def inappropriate_intimacy(ctx):
                 continue
             subject = f"{component.ref} -> {resource.ref}"
             location = where.get((component.ref, resource.ref)) or component.location
+            if resource.is_broker:
+                yield ctx.passed(subject, f"{component.label} publishes or subscribes through the message broker "
+                                          f"{_broker(resource)}: shared infrastructure, not another system's datastore")
+                continue
             if component.system and resource.system:
                 if component.system == resource.system:
                     yield ctx.passed(subject, f"both in {component.system}")
@@ -60,6 +65,10 @@ def inappropriate_intimacy(ctx):
                 f"no spec.system (or matching spec.owner) on {' and '.join(missing)}",
                 location,
             )
+
+
+def _broker(resource) -> str:
+    return resource.label + (f" ({resource.type})" if resource.type and resource.type != resource.name else "")
 
 
 def _name(ref: str) -> str:

@@ -4,7 +4,8 @@ from machaudit.registry import check
 
 @check("ORC002", "bidirectional-coupling", severity="high")
 def bidirectional_coupling(ctx):
-    """What: two services that each call the other synchronously (A -> B and B -> A).
+    """What: two services that each call the other synchronously (A -> B and B -> A); a pair where
+    one direction is an event subscription passes.
 
     Why it matters for MACH: neither can change its API or be replaced without the other; the pair
     behaves as one distributed monolith.
@@ -15,7 +16,7 @@ def bidirectional_coupling(ctx):
     """
     graph = ctx.graphs.services
     coupled = set()
-    sync = {(u, v) for u, v, data in graph.edges(data=True) if data.get("sync", True)}
+    sync = set(ctx.graphs.sync_only("services").edges)
     for u, v in sorted(sync):
         if u < v and (v, u) in sync:  # an event subscription one way is the cure, not the smell
             coupled |= {u, v}

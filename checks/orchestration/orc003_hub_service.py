@@ -19,7 +19,7 @@ def hub_service(ctx):
     Fix: split the hub by business capability, or let consumers read from events or a cache
     instead of calling it synchronously.
     """
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # calls; a subscription to events is none
     if not graph.number_of_nodes():
         return
     degrees = sorted(d for _, d in graph.in_degree())

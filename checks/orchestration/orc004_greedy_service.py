@@ -15,7 +15,7 @@ def greedy_service(ctx):
 
     Fix: move the orchestration to a workflow/BFF, or replace calls with events.
     """
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # calls; a subscription to events is none
     limit = int(ctx.options["min_out_degree"])
     for node, degree in graph.out_degree():
         entity = ctx.stack.entities[node]

@@ -17,12 +17,10 @@ def long_sync_chain(ctx):
     Fix: cache or replicate what is read (prices, stock), and turn writes that need not answer at
     once into events.
     """
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")
     sync = nx.DiGraph()
     sync.add_nodes_from(n for n in graph.nodes if not ctx.stack.entities[n].is_channel)
-    sync.add_edges_from(
-        (u, v) for u, v, d in graph.edges(data=True) if d.get("sync", True) and u in sync and v in sync
-    )
+    sync.add_edges_from((u, v) for u, v in graph.edges if u in sync and v in sync)
     condensed = nx.condensation(sync)
     if not condensed.number_of_nodes():
         return

@@ -25,7 +25,7 @@ def no_api_gateway(ctx):
             f"{len(channels)} channels ({', '.join(sorted(c.name for c in channels))}) and no api-gateway, bff, ipaas or esb component",
             channels[0].location,
         )
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # calls; a subscription to events is none
     for channel in channels:
         direct = sorted(
             n for n in graph.successors(channel.ref)

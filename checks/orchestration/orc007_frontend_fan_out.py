@@ -15,7 +15,7 @@ def frontend_fan_out(ctx):
 
     Fix: give the channel a BFF that composes those calls.
     """
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # calls; a subscription to events is none
     limit = int(ctx.options["max_direct_services"])
     for channel in ctx.stack.channels:
         direct = sorted(

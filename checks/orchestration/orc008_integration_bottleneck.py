@@ -22,7 +22,7 @@ def integration_bottleneck(ctx):
 
     Fix: let channels reach capabilities through a thin gateway/BFF, and move logic out of the hub.
     """
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # calls; a subscription to events is none
     if graph.number_of_nodes() < int(ctx.options["min_components"]):
         yield ctx.not_applicable("stack", "too few components for centrality to mean anything")
         return

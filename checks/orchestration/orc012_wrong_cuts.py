@@ -26,7 +26,7 @@ def wrong_cuts(ctx):
     for component in stack.components:
         if component.type == "service" and LAYER_NAME.search(component.name):
             yield ctx.fail(component.ref, f"service {component.label} is named after a technical layer", component.location)
-    graph = ctx.graphs.services
+    graph = ctx.graphs.sync_only("services")  # calls; a subscription to events is none
     members = [n for n in graph.nodes if not stack.entities[n].is_channel]
     systems = {stack.entities[n].system or "(no system)" for n in members}
     undirected = graph.subgraph(members).to_undirected()

@@ -8,7 +8,7 @@ BY_DESIGN = ("api-gateway", "bff")
 
 @check("ORC013", "journey-single-point-of-failure", severity="medium")
 def journey_single_point_of_failure(ctx):
-    """What: a component that every path from a customer channel to a touchpoint passes through
+    """What: a component that every call path from a customer channel to a touchpoint passes through
     (an articulation point of the journey), other than the channel itself, the component that
     provides the touchpoint, and API gateways/BFFs (which are built to be highly available).
 
@@ -23,7 +23,7 @@ def journey_single_point_of_failure(ctx):
     journey = ctx.journey
     if journey is None:
         return
-    full = ctx.graphs.full
+    full = ctx.graphs.sync_only("full")  # a subscription is no request path: its outage does not stop the step
     entities = ctx.stack.entities
     dependents: dict[str, list[str]] = {}
     for touchpoint in journey.journey.touchpoints:

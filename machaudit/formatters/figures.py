@@ -149,7 +149,8 @@ def _graph_column(node: Mapping[str, Any]) -> str:
 
 def _collapse(graph: Mapping[str, Any]) -> tuple[dict[str, dict], list[tuple[str, str, bool]]]:
     """Components and resources, and APIs only where no component serves them; API hops collapsed
-    into consumer -> provider edges."""
+    into consumer -> provider edges, each with whether it is drawn solid (a call or a store used)
+    rather than dashed (events only)."""
     nodes = {n["id"]: dict(n) for n in graph.get("nodes", ()) if n.get("kind") in ("component", "resource", "api")}
     served: dict[str, list[str]] = {}
     for e in graph.get("edges", ()):
@@ -169,7 +170,7 @@ def _collapse(graph: Mapping[str, Any]) -> tuple[dict[str, dict], list[tuple[str
             continue
         for t in targets:
             if t != u:
-                edges[(u, t)] = edges.get((u, t), False) or bool(e.get("sync", True))
+                edges[(u, t)] = edges.get((u, t), False) or e.get("type", "sync") != "event"
     return shown, sorted((u, v, s) for (u, v), s in edges.items())
 
 
@@ -338,11 +339,11 @@ def dependency_graph(graph: Mapping[str, Any], fmt: str = "svg") -> bytes:
                 ha="left", va="center", fontsize=6.8, color="#6b7280", fontstyle="italic", parse_math=False)
 
     same_column_slot: dict[int, int] = {}
-    for u, v, sync in edges:
+    for u, v, solid in edges:
         cu, cv = column_index[u], column_index[v]
         colour = _NODE_STYLE[_graph_column(nodes[u])][1]
         style = dict(arrowstyle="-|>", mutation_scale=7, linewidth=0.75, shrinkA=0, shrinkB=0.5,
-                     linestyle="-" if sync else (0, (3, 2)), zorder=1)
+                     linestyle="-" if solid else (0, (3, 2)), zorder=1)
         if cu < cv:
             arrow = FancyArrowPatch((xs[cu] + widths[cu], ys[u]), (xs[cv], ys[v]), color=colour, alpha=0.55, **style)
         elif cu > cv and drawn[cu][0] == drawn[cv][0]:  # between sub-columns of one kind
@@ -377,7 +378,7 @@ def dependency_graph(graph: Mapping[str, Any], fmt: str = "svg") -> bytes:
 
     handles = [Patch(facecolor=_NODE_STYLE[k][0], edgecolor=_NODE_STYLE[k][1], label=dict(GRAPH_COLUMNS)[k]) for k in kinds]
     handles += [Line2D([], [], color="#4b5563", linewidth=0.9, label="calls / uses (arrow: provider)"),
-                Line2D([], [], color="#4b5563", linewidth=0.9, linestyle=(0, (3, 2)), label="asynchronous"),
+                Line2D([], [], color="#4b5563", linewidth=0.9, linestyle=(0, (3, 2)), label="events (publish/subscribe)"),
                 Line2D([], [], color=_BACK_EDGE_COLOUR, linewidth=0.9, label="call against the flow")]
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=legend_columns,
               frameon=False, fontsize=6.8, handlelength=1.6, columnspacing=1.2)

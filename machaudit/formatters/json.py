@@ -68,7 +68,8 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
         ],
         "evidence_gaps": (result_dict(r) for r in report.results if r.state is State.UNKNOWN),
         "results": (
-            {"check": r.check_id, "subject": r.subject, "state": r.state.value}
+            # a pass keeps its message: what it found in the stack's favour ("publishes OrderPlaced …")
+            {"check": r.check_id, "subject": r.subject, "state": r.state.value, **({"message": r.message} if r.message else {})}
             for r in report.results if r.state in (State.PASS, State.NOT_APPLICABLE)
         ),
         "journey": report.journey,

@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from machaudit.model import Entity, Spec, SpecProblem, Stack, is_openapi_type
+from machaudit.model import ASYNC_API_TYPES, Entity, Spec, SpecProblem, Stack, is_openapi_type
 from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
+from machaudit.sources.event_names import message_names
 from machaudit.sources.openapi import read_spec, validatable, with_validation
 from machaudit.sources.validation_runs import ValidationRun, default_cache_dir
 from machaudit.sources.store import DocumentStore, is_url
@@ -155,10 +156,13 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
         if entity.kind == "api" and entity.spec_file and not is_openapi_type(entity.type):
             # AsyncAPI, GraphQL …: not OpenAPI, but the definition must at least be readable.
             try:
-                store.load(entity.spec_file)
+                document = store.load(entity.spec_file)
             except DocumentError as exc:
                 where = f" (line {exc.line})" if exc.line else ""
                 catalog.entities[ref] = replace(entity, definition_problem=f"{store.display(entity.spec_file)}: {exc.message}{where}")
+            else:
+                if entity.type in ASYNC_API_TYPES:
+                    catalog.entities[ref] = replace(entity, events=message_names(document))
     all_keys = list(dict.fromkeys(spec_keys + declared))
     run = None
     if options.validate:

@@ -112,6 +112,7 @@ def test_propagation_map_is_a_plain_structure():
                  "component:default/order-management", "component:default/erp-core"],
         "guarded": False,
         "guard": None,
+        "hold_points": [],
     }
     # the OMS books shipments (it writes into shipping-api), so shipping is reached too
     assert {r["sink"] for r in voucher["reaches"]} == {"component:default/erp-core", "component:default/shipping-service"}
