@@ -162,7 +162,7 @@ def test_asyncapi_structure_problems_are_spc002_at_their_line(tmp_path):
 def test_proto_rpcs_are_operations(tmp_path):
     shutil.copy(STYLES / "demo.proto", tmp_path)
     spec = spec_named(stack_of(tmp_path), "demo.proto")
-    assert (spec.style, spec.title, spec.problems) == ("grpc", "hipstershop", ())
+    assert (spec.style, spec.version, spec.title, spec.problems) == ("grpc", "proto3", "hipstershop", ())
     ops = {o.path: o for o in spec.operations}
     assert len(ops) == 15  # 9 services: Cart 3, Recommendation 1, ProductCatalog 3, Shipping 2, Currency 2, Payment 1, Email 1, Checkout 1, Ad 1
     place = ops["CheckoutService/PlaceOrder"]

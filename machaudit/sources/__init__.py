@@ -137,8 +137,9 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
     styles: dict[str, str] = {}  # root definition -> style, in reading order
     unused: list[tuple[str, str]] = []
     for key in inputs.specs:
-        kind, _ = _sniff(store, key)
-        if kind == "catalog" and options.read_catalog and not is_url(key):
+        # A URL is fetched once, when read: its name says its style.
+        kind = style_of_suffix(key) if is_url(key) else _sniff(store, key)[0]
+        if kind == "catalog" and options.read_catalog:
             catalog_keys.append(key)
         else:  # named on the command line: a root even when it does not look like one
             styles[key] = kind if kind not in ("", "catalog") else "openapi"

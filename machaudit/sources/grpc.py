@@ -37,8 +37,9 @@ def _listen(errors: _Errors):
     return setup
 
 
-def services(text: str) -> tuple[list[ast.Service], str, list[tuple[int, int, str]]]:
-    """The services of a protobuf file, its package, and its syntax errors (line, column, message)."""
+def services(text: str) -> tuple[list[ast.Service], str, str, list[tuple[int, int, str]]]:
+    """The services of a protobuf file, its package, its syntax or edition ("proto3", "2023"), and
+    its syntax errors (line, column, message)."""
     errors = _Errors()
     try:
         parsed = Parser(setup_lexer=_listen(errors), setup_parser=_listen(errors)).parse(text)
@@ -49,14 +50,15 @@ def services(text: str) -> tuple[list[ast.Service], str, list[tuple[int, int, st
         parsed = None
     elements = parsed.file_elements if parsed is not None else []
     package = next((e.name for e in elements if isinstance(e, ast.Package)), "")
-    return [e for e in elements if isinstance(e, ast.Service)], package, errors.found
+    syntax = (parsed.syntax or parsed.edition or "") if parsed is not None else ""
+    return [e for e in elements if isinstance(e, ast.Service)], package, syntax.strip("'\""), errors.found
 
 
 def read_proto(store: DocumentStore, key: str) -> Spec:
     display = store.display(key)
     try:
         text = store.text(key)
-        found, package, errors = services(text)
+        found, package, syntax, errors = services(text)
     except DocumentError as exc:
         return _unreadable(store, key, exc.message, exc.line, exc.column)
     except (RecursionError, AttributeError, TypeError, ValueError) as exc:
@@ -78,7 +80,7 @@ def read_proto(store: DocumentStore, key: str) -> Spec:
                     messages=(_message(method.input_type),),
                     returns=_message(method.output_type),
                 ))
-    return Spec(key=key, display=display, style="grpc", title=package, operations=tuple(operations),
+    return Spec(key=key, display=display, style="grpc", version=syntax, title=package, operations=tuple(operations),
                 files=(key,), readable=True)
 
 

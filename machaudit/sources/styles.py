@@ -43,7 +43,11 @@ def style_of_suffix(key: str) -> str:
 
 
 def read_definition(store: DocumentStore, key: str, style: str) -> Spec:
-    return READERS[style](store, key)
+    spec = READERS[style](store, key)
+    if style == "openapi" and not spec.version and store.parses(key) and asyncapi.asyncapi_version(store.load(key)):
+        # A URL's style is guessed from its name before it is fetched: YAML or JSON may be AsyncAPI.
+        return asyncapi.read_asyncapi(store, key)
+    return spec
 
 
 def sniff(key: str, text: str) -> tuple[str, str]:
