@@ -70,6 +70,8 @@ def test_graphql_schema_errors_are_spc002_with_their_line(tmp_path):
     assert ("GraphQL schema: Unknown type 'OrderCancel'.", 69) in found  # `): OrderCancel @doc(…)`
     assert len(found) == 12
     assert not run.findings("SPC001")  # OpenAPI validation does not judge a GraphQL schema
+    # Nor do $ref rules: a GraphQL schema has no $ref, so SPC003 has nothing to pass or fail.
+    assert not [r for r in run.report["results"] if r["check"] in ("SPC001", "SPC003", "SPC004")]
 
 
 def test_graphql_syntax_error_is_one_finding_with_position(tmp_path):
