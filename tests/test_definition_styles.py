@@ -332,3 +332,37 @@ def test_corpus_asyncapi_every_example_has_operations():
 def test_corpus_online_boutique_place_order():
     spec = spec_named(stack_of(CORPUS / "online-boutique"), "demo.proto")
     assert ("rpc", "CheckoutService/PlaceOrder") in {(o.method, o.path) for o in spec.operations}
+
+
+def test_inline_graphql_definition_is_located_in_the_catalog(tmp_path):
+    write(tmp_path, "catalog-info.yaml", """\
+        apiVersion: backstage.io/v1alpha1
+        kind: API
+        metadata: {name: cart-graph}
+        spec:
+          type: graphql
+          lifecycle: production
+          owner: shop
+          definition: |
+            type Query {
+              cart(id: ID!): Cart
+            }
+        ---
+        apiVersion: backstage.io/v1alpha2
+        kind: API
+        metadata: {name: helper}
+        spec:
+          type: mcp-server
+          lifecycle: production
+          owner: shop
+          remotes: [https://mcp.example.com]
+        """)
+    run = audit(str(tmp_path), "--select", "SPC002,INV004,INV007")
+    [spc002] = run.findings("SPC002")
+    assert spc002["message"] == "GraphQL schema: Unknown type 'Cart'."
+    assert (Path(spc002["location"]["file"]).name, spc002["location"]["line"], spc002["location"]["column"]) == (
+        "catalog-info.yaml", 10, 22)  # `Cart` in `cart(id: ID!): Cart`
+    # remotes must be {type, url} mappings: this one is unusable, so the API has no contract at all.
+    assert [f["message"] for f in run.findings("INV007")] == [
+        "api:default/helper: spec.remotes must be a list of {type, url} mappings"]
+    assert [f["subject"] for f in run.findings("INV004")] == ["api:default/helper"]
