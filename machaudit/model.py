@@ -35,6 +35,12 @@ BROKER_WORDS = frozenset({"topic", "queue", "stream", "kafka", "msk", "eventbrid
 NON_OPENAPI_TYPES = ASYNC_API_TYPES | {"graphql", "grpc", "trpc", "soap", "wsdl", "odata-edmx", "mcp-server"}
 PHONE_TYPE = "call-center"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
+# How an API's definition is written (Spec.style), and the catalog API types each style reads.
+# Operations of the other styles carry lower-case methods (GraphQL "query"/"mutation"/"subscription",
+# AsyncAPI "publish"/"subscribe" or "send"/"receive", gRPC "rpc"), never an HTTP method.
+STYLES = ("openapi", "graphql", "asyncapi", "grpc")
+STYLE_OF_TYPE = {"openapi": "openapi", "swagger": "openapi", "": "openapi", "graphql": "graphql",
+                 "asyncapi": "asyncapi", "grpc": "grpc"}
 
 
 def parse_ref(text: str, default_kind: str, default_namespace: str = "default") -> str:
@@ -83,6 +89,8 @@ class Entity:
     definition_problem: str = ""
     # Event API: names of the messages its definition carries (AsyncAPI channels/messages), if read.
     events: tuple[str, ...] = ()
+    # backstage.io/v1alpha2 API: the remote endpoints it is served from, in place of a definition.
+    remotes: tuple[str, ...] = ()
     inferred: bool = False  # made up by the tool (e.g. a component for a spec with no catalog)
     location: Location | None = None
 
@@ -139,6 +147,11 @@ class Operation:
     deprecated: bool = False
     security: tuple[tuple[str, ...], ...] | None = None  # effective requirements; None = unknown
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    # Not served, but sent by the API: "webhook" / "callback" (OpenAPI), with direction "outbound".
+    kind: str = ""
+    direction: str = ""
+    returns: str = ""  # GraphQL return type as written ("Order!"), gRPC response message
+    messages: tuple[str, ...] = ()  # AsyncAPI message names, gRPC request message
 
     @property
     def label(self) -> str:
@@ -160,7 +173,8 @@ class SpecProblem:
 
 @dataclass(frozen=True)
 class Spec:
-    """One root OpenAPI/Swagger document (fragments it references are folded into it)."""
+    """One root API definition: an OpenAPI/Swagger document (fragments it references are folded
+    into it), or a GraphQL schema, AsyncAPI document or protobuf file (`style`)."""
 
     key: str  # store key: absolute path or URL
     display: str  # path as shown to the user
@@ -175,6 +189,11 @@ class Spec:
     # follow references without touching the file system (see machaudit.spec_analysis). The
     # sources hand out a mapping that brings documents back into memory as they are read.
     documents: Mapping[str, Any] = field(default_factory=dict)
+    style: str = "openapi"
+    # OpenAPI webhooks and callbacks: requests the API sends, not operations it serves.
+    events: tuple[Operation, ...] = ()
+    # GraphQL and protobuf definitions keep no parsed document in `documents`: read or not is said here.
+    readable: bool = False
 
     @property
     def data(self) -> Any:
@@ -183,13 +202,19 @@ class Spec:
 
     @property
     def family(self) -> str:
+        if self.style != "openapi":
+            return f"{self.style}-{self.version}" if self.version else self.style
         if self.version.startswith("2"):
             return "swagger-2.0"
         return "openapi-" + ".".join(self.version.split(".")[:2]) if self.version else "unknown"
 
     @property
     def parsed(self) -> bool:
-        return self.key in self.documents
+        return self.readable or self.key in self.documents
+
+    @property
+    def is_openapi(self) -> bool:
+        return self.style == "openapi"
 
     def location(self, pointer: str = "") -> Location:
         """Where `pointer` is in this spec's root document (through `$ref`s when it walks them)."""
@@ -239,6 +264,9 @@ class Stack:
     relations: tuple[tuple[str, str, str, Location | None], ...] = ()
     # Spec files under the audited folders that no API entity points to (INV006).
     undeclared_specs: tuple[str, ...] = ()
+    # Files of a known definition kind found in the folders but not read as an API, with why
+    # (a .proto with no service, a .graphql holding only queries): (display, reason).
+    unused_definitions: tuple[tuple[str, str], ...] = ()
     # Refs of entities of kinds read but not modelled (User, Template): valid relation targets.
     other_refs: frozenset[str] = frozenset()
     suppressions: tuple[Suppression, ...] = ()
@@ -280,7 +308,12 @@ class Stack:
 
     def spec_of(self, api: Entity) -> Spec | None:
         """The OpenAPI spec of an API entity (None for other API types or no definition)."""
-        return self.specs.get(api.spec_file) if api.spec_file and is_openapi_type(api.type) else None
+        spec = self.specs.get(api.spec_file) if api.spec_file and is_openapi_type(api.type) else None
+        return spec if spec is None or spec.is_openapi else None
+
+    def definition_of(self, api: Entity) -> Spec | None:
+        """The definition of an API entity read in any style (OpenAPI, GraphQL, AsyncAPI, gRPC)."""
+        return self.specs.get(api.spec_file) if api.spec_file else None
 
     def providers_of(self, api_ref: str) -> list[Entity]:
         return list(self._providers.get(api_ref, ()))

@@ -15,7 +15,8 @@ def is_openapi_api(api: Entity) -> bool:
 
 def openapi_specs(ctx) -> list[Spec]:
     """Readable OpenAPI/Swagger root specs, in a stable order."""
-    return sorted((s for s in ctx.stack.specs.values() if s.parsed and s.version), key=lambda s: s.display)
+    return sorted((s for s in ctx.stack.specs.values() if s.parsed and s.version and s.is_openapi),
+                  key=lambda s: s.display)
 
 
 def definition_gaps(ctx, what: str) -> Iterator[Any]:

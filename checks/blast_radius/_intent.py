@@ -172,9 +172,16 @@ def apis_without_spec(stack: Stack, pattern: str) -> Iterator[tuple[Entity, str]
         names = [entity_text(api)] + [entity_text(p) for p in stack.providers_of(api.ref)]
         if not any(re.search(pattern, n) for n in names):
             continue
-        reason = "has no spec.definition" if not api.spec_file else "has a definition that could not be read"
+        definition = stack.definition_of(api)
+        if not api.spec_file:
+            reason = "has no spec.definition"
+        elif definition is not None and definition.parsed:
+            reason = f"is defined in {definition.style}, which this check does not read"
+        else:
+            reason = "has a definition that could not be read"
         yield api, reason
 
 
 def parsed_specs(stack: Stack) -> Iterable[Spec]:
-    return [s for s in stack.specs.values() if s.parsed]
+    """Readable OpenAPI specs: these checks read HTTP methods, paths and headers."""
+    return [s for s in stack.specs.values() if s.parsed and s.is_openapi]

@@ -13,6 +13,13 @@ def undeclared_spec(ctx):
 
     Fix: add an API entity with `spec.definition: {$text: ../specs/loyalty.yaml}`, or remove the file.
     """
+    if ctx.stack.unused_definitions:
+        # Never skipped silently: what was found and why it is no API definition, in one line.
+        listed = "; ".join(f"{file} ({why})" for file, why in ctx.stack.unused_definitions[:10])
+        more = len(ctx.stack.unused_definitions) - 10
+        yield ctx.fail("unused definition files", f"{len(ctx.stack.unused_definitions)} file(s) of a known API kind are "
+                       f"not read as API definitions: {listed}{f' and {more} more' if more > 0 else ''}",
+                       Location(ctx.stack.unused_definitions[0][0]), severity=ctx.info.severity.INFO)
     if not ctx.stack.catalog_files:
         return
     for key in ctx.stack.undeclared_specs:

@@ -26,7 +26,7 @@ def related_orders_unlinked(ctx):
     grouping = re.compile(ctx.options["grouping_fields"], re.I)
     order_schemas = []
     for spec in ctx.stack.specs.values():
-        if not spec.parsed:
+        if not spec.parsed or not spec.is_openapi:
             continue
         data = spec.data or {}
         schemas = (data.get("components") or {}).get("schemas") if data.get("openapi") else data.get("definitions")

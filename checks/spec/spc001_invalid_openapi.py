@@ -18,8 +18,8 @@ def invalid_openapi(ctx):
     Fix: correct the document at the reported line; `machaudit validate FILE` checks it alone.
     """
     for spec in ctx.stack.specs.values():
-        if not spec.parsed:
-            continue  # SPC002 reports unreadable documents
+        if not spec.parsed or not spec.is_openapi:
+            continue  # SPC002 reports unreadable documents, and problems of GraphQL, AsyncAPI, protobuf
         # Duplicate operationIds, which the validator also reports, are SPC004's finding.
         invalid = [p for p in spec.problems if p.kind == "invalid" and not _DUPLICATE_ID.match(p.message)]
         for problem in invalid:

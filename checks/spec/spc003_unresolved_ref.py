@@ -14,8 +14,8 @@ def unresolved_ref(ctx):
     Fix: point the reference at an existing target inside the repository, or bundle the spec.
     """
     for spec in ctx.stack.specs.values():
-        if not spec.parsed:
-            continue
+        if not spec.parsed or spec.style not in ("openapi", "asyncapi"):
+            continue  # GraphQL and protobuf have no $ref
         problems = [p for p in spec.problems if p.kind == "unresolved-ref"]
         for problem in problems:
             yield ctx.fail(spec.display, problem.message, problem.location)

@@ -14,8 +14,8 @@ def duplicate_operation_id(ctx):
     Fix: give each operation a unique operationId.
     """
     for spec in ctx.stack.specs.values():
-        if not spec.parsed:
-            continue
+        if not spec.parsed or not spec.is_openapi:
+            continue  # an OpenAPI rule: other styles name operations by document keys
         seen = {}
         duplicates = 0
         for op in spec.operations:

@@ -8,19 +8,18 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from machaudit.model import ASYNC_API_TYPES, Entity, Spec, SpecProblem, Stack, is_openapi_type
+from machaudit.model import ASYNC_API_TYPES, Entity, Spec, SpecProblem, Stack
 from machaudit.sources.catalog import is_catalog_text, load_catalog
 from machaudit.sources.documents import DocumentError, Limits
 from machaudit.sources.event_names import message_names
 from machaudit.sources.openapi import read_spec, validatable, with_validation
+from machaudit.sources.styles import SUFFIXES, read_definition, sniff, style_of_suffix, style_of_type
 from machaudit.sources.validation_runs import ValidationRun, default_cache_dir
 from machaudit.sources.store import DocumentStore, is_url
 from machaudit.sources.suppressions import entity_suppressions, spec_suppressions
 
-SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+SPEC_SUFFIXES = SUFFIXES  # YAML and JSON, GraphQL SDL, protobuf
 SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
-_YAML_ROOT = re.compile(r"^['\"]?(?:openapi|swagger)['\"]?\s*:", re.M)
-_JSON_ROOT = re.compile(r"\"(?:openapi|swagger)\"\s*:\s*\"")
 
 
 class InputError(Exception):
@@ -136,41 +135,55 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
     store = DocumentStore(inputs.roots or [Path.cwd()], options.limits, fetch, options.allow_remote)
 
     catalog_keys = list(inputs.catalogs)
-    spec_keys: list[str] = []
+    styles: dict[str, str] = {}  # root definition -> style, in reading order
+    unused: list[tuple[str, str]] = []
     for key in inputs.specs:
-        if options.read_catalog and not is_url(key) and _sniff(store, key) == "catalog":
-            catalog_keys.append(key)
-        else:
-            spec_keys.append(key)
-    for key in inputs.scanned:
-        kind = _sniff(store, key)
+        # A URL is fetched once, when read: its name says its style.
+        kind = style_of_suffix(key) if is_url(key) else _sniff(store, key)[0]
         if kind == "catalog" and options.read_catalog:
             catalog_keys.append(key)
-        elif kind == "spec":
-            spec_keys.append(key)
+        else:  # named on the command line: a root even when it does not look like one
+            styles[key] = kind if kind not in ("", "catalog") else "openapi"
+    for key in inputs.scanned:
+        kind, why = _sniff(store, key)
+        if kind == "catalog":
+            if options.read_catalog:
+                catalog_keys.append(key)
+        elif kind:
+            styles.setdefault(key, kind)
+        elif why:
+            unused.append((store.display(key), why))
 
     catalog = load_catalog(store, list(dict.fromkeys(catalog_keys)))
-    declared = [e.spec_file for e in catalog.entities.values()
-                if e.kind == "api" and e.spec_file and is_openapi_type(e.type)]
+    declared: list[str] = []
     for ref, entity in list(catalog.entities.items()):
-        if entity.kind == "api" and entity.spec_file and not is_openapi_type(entity.type):
-            # AsyncAPI, GraphQL …: not OpenAPI, but the definition must at least be readable.
-            try:
-                document = store.load(entity.spec_file)
-            except DocumentError as exc:
-                where = f" (line {exc.line})" if exc.line else ""
-                catalog.entities[ref] = replace(entity, definition_problem=f"{store.display(entity.spec_file)}: {exc.message}{where}")
-            else:
-                if entity.type in ASYNC_API_TYPES:
-                    catalog.entities[ref] = replace(entity, events=message_names(document))
-    all_keys = list(dict.fromkeys(spec_keys + declared))
+        if entity.kind != "api" or not entity.spec_file:
+            continue
+        declared.append(entity.spec_file)
+        style = style_of_type(entity.type)
+        if style:
+            styles[entity.spec_file] = style  # the catalog's type chooses the reader
+            continue
+        styles.pop(entity.spec_file, None)
+        # tRPC, MCP server, SOAP …: no reader, but the definition must at least be there.
+        try:
+            store.text(entity.spec_file)
+        except DocumentError as exc:
+            catalog.entities[ref] = replace(entity, definition_problem=f"{store.display(entity.spec_file)}: {exc.message}")
+    for ref, entity in list(catalog.entities.items()):
+        if entity.kind == "api" and entity.spec_file and entity.type in ASYNC_API_TYPES:
+            try:  # the messages an event API carries, for the reports' credit to choreography
+                catalog.entities[ref] = replace(entity, events=message_names(store.load(entity.spec_file)))
+            except DocumentError:
+                pass  # its reader reports why
     run = None
     if options.validate:
         run = ValidationRun(store, options.jobs, default_cache_dir() if options.cache else None,
                             options.remote_allow_hosts)
-        run.start(all_keys)
+        run.start([key for key, style in styles.items() if style == "openapi"])
     try:
-        return Loaded(_read_stack(store, inputs, options, catalog, declared, all_keys, run, progress), store, run)
+        stack = _read_stack(store, inputs, options, catalog, declared, styles, run, progress)
+        return Loaded(replace(stack, unused_definitions=tuple(unused)), store, run)
     except BaseException:
         if run is not None:
             run.close()
@@ -178,15 +191,16 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
 
 
 def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, catalog, declared: list[str],
-                all_keys: list[str], run: ValidationRun | None, progress) -> Stack:
+                styles: dict[str, str], run: ValidationRun | None, progress) -> Stack:
     specs: dict[str, Spec] = {}
     suppressions = []
     noted: set[str] = set()
-    progress.stage("parsing", len(all_keys))
-    for key in all_keys:
+    progress.stage("parsing", len(styles))
+    for key, style in styles.items():
         progress.advance()
-        spec = _with_notes(store, read_spec(store, key), noted)
-        if spec.parsed or key in declared or key in inputs.specs or not store.parses(key):
+        spec = _with_notes(store, read_definition(store, key, style), noted)
+        if (spec.parsed or style != "openapi" or key in declared or key in inputs.specs
+                or not store.parses(key)):
             specs[key] = spec
             if run is not None and validatable(spec):
                 run.add(spec)
@@ -253,7 +267,7 @@ def _read_previous(store: DocumentStore, paths: list[str], specs: dict[str, Spec
     store.roots.extend(r for r in previous_inputs.roots if r not in store.roots)
     old_specs = []
     for key in previous_inputs.specs + previous_inputs.scanned:
-        if _sniff(store, key) == "spec":
+        if _sniff(store, key)[0] == "openapi":
             old = read_spec(store, key)
             store.release(old.files)
             store.shelve(old.files)
@@ -299,17 +313,18 @@ def _read_journey_file(store: DocumentStore, path: str) -> list:
     return found
 
 
-def _sniff(store: DocumentStore, key: str) -> str:
-    """'catalog', 'spec' or '' from the text alone (full parsing happens once, later)."""
+def _sniff(store: DocumentStore, key: str) -> tuple[str, str]:
+    """('catalog' or a definition style, "") from the text alone (full parsing happens once,
+    later); ("", why) for a file of a known API kind that is no root definition."""
     try:
         text = store.text(key)
     except DocumentError:
-        return "spec"  # unreadable: report it as a spec problem rather than lose it
-    if is_catalog_text(text):
-        return "catalog"  # its text is kept: catalog positions are looked up in it throughout
+        # Unreadable: report it as a definition problem rather than lose it.
+        return style_of_suffix(key), ""
+    if key.lower().endswith((".yaml", ".yml", ".json")) and is_catalog_text(text):
+        return "catalog", ""  # its text is kept: catalog positions are looked up in it throughout
     store.release([key])  # read again when parsed: all texts at once would be a large peak
-    pattern = _JSON_ROOT if key.lower().endswith(".json") else _YAML_ROOT
-    return "spec" if pattern.search(text) else ""
+    return sniff(key, text)
 
 
 def _inferred_api(spec: Spec, taken) -> Entity:
@@ -323,4 +338,4 @@ def _inferred_api(spec: Spec, taken) -> Entity:
         if f"api:default/{name}" not in taken:
             break
     ref = f"api:default/{name}"
-    return Entity(ref=ref, kind="api", name=name, type="openapi", title=spec.title, spec_file=spec.key, inferred=True)
+    return Entity(ref=ref, kind="api", name=name, type=spec.style, title=spec.title, spec_file=spec.key, inferred=True)

@@ -16,7 +16,7 @@ from machaudit.sources.documents import DocumentError, parse_documents
 from machaudit.sources.store import DocumentStore, is_url
 
 # Kinds Backstage knows that carry nothing for this audit; read without complaint.
-IGNORED_KINDS = frozenset({"user", "template", "location"})
+IGNORED_KINDS = frozenset({"user", "template", "location", "environment"})
 RELATION_DEFAULT_KIND = {
     "owner": "group",
     "system": "system",
@@ -272,9 +272,21 @@ class _EntityReader:
             provides_apis=tuple(dict.fromkeys(provides + implements)),
             consumes_apis=refs("consumesApis"),
             spec_file=self._definition(ref, spec) if kind == "api" else "",
+            remotes=self._remotes(ref, spec) if kind == "api" else (),
             location=self.where(),
         )
         self.catalog.entities[ref] = entity
+
+    def _remotes(self, ref: str, spec: dict) -> tuple[str, ...]:
+        """backstage.io/v1alpha2 (type mcp-server): `remotes: [{type, url}]` where the API is served."""
+        remotes = spec.get("remotes")
+        if remotes is None:
+            return ()
+        urls = [r.get("url") for r in remotes if isinstance(r, dict)] if isinstance(remotes, list) else []
+        if not urls or not all(isinstance(u, str) and u.strip() for u in urls) or len(urls) != len(remotes):
+            self.problem(f"{ref}: spec.remotes must be a list of {{type, url}} mappings", "/spec/remotes", ref)
+            return ()
+        return tuple(u.strip() for u in urls)
 
     def _definition(self, ref: str, spec: dict) -> str:
         """Store key of an API's definition: `$text` file/URL, or the inline text registered as a virtual file."""

@@ -51,6 +51,7 @@ def read_spec(store: DocumentStore, key: str) -> Spec:
         api_version=_text(info.get("version")),
         servers=_servers(data),
         operations=tuple(_operations(store, key, data)),
+        events=tuple(_events(store, key, data)),
         problems=tuple(problems),
         files=tuple(files),
         documents=SpecDocuments(store, [k for k in files if store.parses(k)]),
@@ -58,7 +59,7 @@ def read_spec(store: DocumentStore, key: str) -> Spec:
 
 
 def validatable(spec: Spec) -> bool:
-    return spec.parsed and (spec.version.startswith("2") or spec.version.startswith("3."))
+    return spec.parsed and spec.is_openapi and (spec.version.startswith("2") or spec.version.startswith("3."))
 
 
 def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIssue]) -> Spec:
@@ -96,36 +97,70 @@ def _operations(store: DocumentStore, key: str, data: dict):
     paths = data.get("paths")
     if not isinstance(paths, dict):
         return
-    root_security = data.get("security")
     for path, item in paths.items():
+        yield from _item_operations(store, key, data, item, str(path), f"/paths/{escape_pointer_token(path)}")
+
+
+def _events(store: DocumentStore, key: str, data: dict):
+    """Requests the API sends rather than serves: 3.1 `webhooks` and every operation's `callbacks`,
+    each an operation with kind "webhook"/"callback" and direction "outbound"."""
+    webhooks = data.get("webhooks")
+    for name, item in (webhooks.items() if isinstance(webhooks, dict) else ()):
+        yield from _item_operations(store, key, data, item, str(name), f"/webhooks/{escape_pointer_token(name)}",
+                                    kind="webhook")
+    paths = data.get("paths")
+    for path, item in (paths.items() if isinstance(paths, dict) else ()):
         item_key, item = _deref(store, key, item)
         if not isinstance(item, dict):
             continue
-        shared_params = item.get("parameters") if isinstance(item.get("parameters"), list) else []
         for method in HTTP_METHODS:
             op = item.get(method)
-            if not isinstance(op, dict):
+            callbacks = op.get("callbacks") if isinstance(op, dict) else None
+            if not isinstance(callbacks, dict):
                 continue
-            pointer = f"/paths/{escape_pointer_token(path)}/{method}"
-            params = _parameters(store, item_key, shared_params, op.get("parameters"))
-            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
-            security = op.get("security", root_security)
-            tags = op.get("tags") if isinstance(op.get("tags"), list) else []
-            yield Operation(
-                spec_file=key,
-                method=method.upper(),
-                path=str(path),
-                pointer=pointer,
-                operation_id=_text(op.get("operationId")),
-                summary=_text(op.get("summary")),
-                description=_text(op.get("description")),
-                tags=tuple(_text(t) for t in tags if isinstance(t, (str, int))),
-                parameters=params,
-                responses=tuple(str(code) for code in responses),
-                deprecated=op.get("deprecated") is True,
-                security=_security(security),
-                extensions={k: v for k, v in op.items() if isinstance(k, str) and k.startswith("x-")},
-            )
+            base = f"/paths/{escape_pointer_token(path)}/{method}/callbacks"
+            for name, callback in callbacks.items():
+                callback_key, callback = _deref(store, item_key, callback)
+                if not isinstance(callback, dict):
+                    continue
+                for expression, cb_item in callback.items():
+                    pointer = f"{base}/{escape_pointer_token(name)}/{escape_pointer_token(expression)}"
+                    yield from _item_operations(store, callback_key, data, cb_item, str(expression), pointer,
+                                                kind="callback", spec_key=key)
+
+
+def _item_operations(store: DocumentStore, key: str, data: dict, item, path: str, item_pointer: str,
+                     kind: str = "", spec_key: str = ""):
+    """The operations of one path item (`key` is the document it sits in)."""
+    item_key, item = _deref(store, key, item)
+    if not isinstance(item, dict):
+        return
+    shared_params = item.get("parameters") if isinstance(item.get("parameters"), list) else []
+    for method in HTTP_METHODS:
+        op = item.get(method)
+        if not isinstance(op, dict):
+            continue
+        params = _parameters(store, item_key, shared_params, op.get("parameters"))
+        responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+        security = op.get("security", data.get("security"))
+        tags = op.get("tags") if isinstance(op.get("tags"), list) else []
+        yield Operation(
+            spec_file=spec_key or key,
+            method=method.upper(),
+            path=path,
+            pointer=f"{item_pointer}/{method}",
+            operation_id=_text(op.get("operationId")),
+            summary=_text(op.get("summary")),
+            description=_text(op.get("description")),
+            tags=tuple(_text(t) for t in tags if isinstance(t, (str, int))),
+            parameters=params,
+            responses=tuple(str(code) for code in responses),
+            deprecated=op.get("deprecated") is True,
+            security=_security(security),
+            extensions={k: v for k, v in op.items() if isinstance(k, str) and k.startswith("x-")},
+            kind=kind,
+            direction="outbound" if kind else "",
+        )
 
 
 def _parameters(store: DocumentStore, key: str, shared: list, own: Any) -> tuple[Parameter, ...]:
