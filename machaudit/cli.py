@@ -137,7 +137,7 @@ def _tree_settings_note(config) -> None:
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file="",
-           previous=(), jobs=None, cache=True):
+           previous=(), jobs=None, cache=True, title=None):
     from machaudit.sources.validation_runs import start_early
 
     jobs = min(jobs or os.cpu_count() or 1, os.cpu_count() or 1)  # more processes than cores only wait
@@ -180,7 +180,9 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
         report = _audit_report(list(paths) or ["."], options, chosen, config, known, read_catalog, progress, read)
     finally:
         progress.close()
-    report = dataclasses.replace(report, configuration={
+    from machaudit.engine import with_inputs
+
+    report = dataclasses.replace(with_inputs(report, paths, title), configuration={
         "file": config.source or None,
         "from_audited_tree": config.from_tree,
         "tree_settings": [setting.to_dict() for setting in config.tree_settings],
@@ -316,14 +318,15 @@ def common_options(func):
 @click.argument("paths", nargs=-1)
 @click.option("--catalog", "catalogs", multiple=True, metavar="FILE", help="Backstage catalog file (repeatable).")
 @click.option("--journey", "journey_file", default="", metavar="FILE", help="Journey document (default: the built-in commerce journey, or one in the catalog).")
+@click.option("--title", default=None, metavar="TEXT", help="The report's title (default: the catalog's Domain or System names, else the audited folder's name).")
 @common_options
 @friendly_errors
-def audit(paths, catalogs, journey_file, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
+def audit(paths, catalogs, journey_file, title, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
           baseline, write_baseline, jobs, no_cache, previous):
     """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
     _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path, baseline, write_baseline, journey_file=journey_file, previous=previous,
-           jobs=jobs, cache=not no_cache)
+           jobs=jobs, cache=not no_cache, title=title)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import traceback
@@ -11,12 +12,14 @@ from typing import Any, Callable, Iterable, Mapping
 from machaudit import __version__
 from machaudit.findings import NO_EVIDENCE, Location, Result, Severity, State
 from machaudit.graph import Graphs
-from machaudit.model import Stack, Suppression
+from machaudit.model import PHONE_TYPE, Stack, Suppression
 from machaudit.policy import Policy
 from machaudit.scoring import score
 from machaudit.registry import CheckInfo
 
-REPORT_SCHEMA_VERSION = "1.0"
+# 1.1: scores carry their evidence (areas: checks_passed, coverage, provisional, provisional_reason;
+# overall: based_on, provisional_areas; minimum_evidence) and the report a title.
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 class CheckContext:
@@ -104,6 +107,22 @@ class AuditReport:
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0
+    # What the report is about: `--title`, else the catalog's Domain or System names (catalog_title),
+    # else the audited folder's name (`title` property). root: the audited folder (absolute), which
+    # human reports show paths relative to; "" when the inputs share none (URLs only).
+    given_title: str = ""
+    catalog_title: str = ""
+    root: str = ""
+    # Catalog entities with a description, for the reports a client reads: {ref, kind, name, title, description}
+    descriptions: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def title(self) -> str:
+        if self.given_title.strip():
+            return self.given_title.strip()
+        if self.catalog_title:
+            return self.catalog_title
+        return folder_title(self.root) or "the audited stack"
 
     @property
     def findings(self) -> list[Result]:
@@ -191,11 +210,68 @@ def run_checks(
         suppressions=tuple(uses),
         baseline_used=baseline is not None,
         journey=journey.to_dict() if journey is not None else None,
-        scores=score(results, checks),
+        scores=score(results, checks, customer_channels=sum(1 for c in stack.channels if c.type != PHONE_TYPE)),
         graph=_graph_data(graphs),
         sections=sections,
         duration_seconds=time.perf_counter() - started,
+        catalog_title=catalog_title(stack),
+        descriptions=_descriptions(stack),
     )
+
+
+def with_inputs(report: AuditReport, paths: Iterable[str], title: str | None = None) -> AuditReport:
+    """The report with what the user audited: the title given (`--title`) and the audited root."""
+    return replace(report, given_title=title or "", root=audited_root(list(paths)))
+
+
+def audited_root(paths: list[str]) -> str:
+    """The folder the inputs share (absolute; symlinks kept, as store keys are): a folder argument
+    itself, a file's or a glob's folder; "" for URLs only or inputs with nothing in common but /."""
+    folders = []
+    for path in paths or ["."]:
+        if "://" in path:
+            continue
+        head = path
+        while any(ch in head for ch in "*?["):  # a glob: the folder before its first pattern
+            head = os.path.dirname(head)
+        absolute = os.path.abspath(head or ".")
+        folders.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    if not folders:
+        return ""
+    try:
+        common = os.path.commonpath(folders)
+    except ValueError:  # another drive on Windows
+        return ""
+    return "" if os.path.dirname(common) == common else common
+
+
+def folder_title(root: str) -> str:
+    """An audited folder's name as a title: "ms2" for ../../ms2; the company folder for its specs/."""
+    if not root:
+        return ""
+    name = os.path.basename(root)
+    if name in ("specs", "catalog") and os.path.basename(os.path.dirname(root)):
+        name = os.path.basename(os.path.dirname(root))
+    return name
+
+
+def catalog_title(stack: Stack) -> str:
+    """The catalog's Domain names, else its System names (titles where given), at most three named."""
+    for kind in ("domain", "system"):
+        names = sorted({(e.title or e.name).strip() for e in stack.of_kind(kind) if not e.inferred} - {""})
+        if names:
+            if len(names) > 3:
+                return ", ".join(names[:3]) + f" and {len(names) - 3} more"
+            return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    return ""
+
+
+def _descriptions(stack: Stack) -> tuple[dict[str, str], ...]:
+    order = {"domain": 0, "system": 1, "component": 2, "api": 3, "resource": 4, "group": 5}
+    described = [e for e in stack.entities.values() if e.description.strip() and not e.inferred]
+    described.sort(key=lambda e: (order.get(e.kind, 9), e.name))
+    return tuple({"ref": e.ref, "kind": e.kind, "name": e.name, "title": e.title,
+                  "description": e.description.strip()} for e in described)
 
 
 def _locate_all(results: list[Result], locate: Callable[[Location], Location]) -> None:
