@@ -109,14 +109,16 @@ def score(results: Iterable[Result], checks: Iterable[Any],
 
 def _provisional_reason(area: str, applicable: int, coverage: int | None,
                         customer_channels: int | None) -> str | None:
-    """Why an area's evidence is too thin for its level to count overall; None when it is enough."""
+    """Why an area's evidence is too thin for its level to count overall (every reason that
+    holds, joined by "; "); None when it is enough."""
+    reasons = []
     if area == JOURNEY_AREA and customer_channels == 0:
-        return "no customer channel: whether a customer can reach each touchpoint is not known"
+        reasons.append("no customer channel: whether a customer can reach each touchpoint is not known")
     if applicable < MIN_CHECKS:
-        return f"only {applicable} applicable check{'s' if applicable != 1 else ''} (at least {MIN_CHECKS} needed)"
+        reasons.append(f"only {applicable} applicable check{'s' if applicable != 1 else ''} (at least {MIN_CHECKS} needed)")
     if coverage is not None and coverage < MIN_COVERAGE:
-        return f"coverage {coverage} % (at least {MIN_COVERAGE} % needed)"
-    return None
+        reasons.append(f"coverage {coverage} % (at least {MIN_COVERAGE} % needed)")
+    return "; ".join(reasons) or None
 
 
 def level_label(entry: Mapping[str, Any]) -> str:
