@@ -63,9 +63,10 @@ def test_no_report_of_a_fragment_holds_a_python_repr(tmp_path):
         for repr_start in ("{'", "{&#39;", "{&#x27;", "['"):
             assert repr_start not in text, (fmt, repr_start)
     report = json.loads(reports["json"])
-    assert report["specs"][0]["title"] == "${AWS::StackName}-api"  # info.title: {Fn::Sub: ...}
+    titles = {os.path.basename(s["file"]): s["title"] for s in report["specs"]}
+    assert titles == {"api.yaml": "${AWS::StackName}-api", "long-form.yaml": "${AWS::StackName}-orders"}
     assert "${AWS::StackName}-api" in reports["html"]  # the appendix of specs
-    api001 = [f for f in report["findings"] if f["check"] == "API001"]
+    api001 = [f for f in report["findings"] if f["check"] == "API001" and f["location"]["file"].endswith("api.yaml")]
     assert api001 and "API ${AWS::StackName}-api gives clients no version" in api001[0]["message"]
     assert "info.version '<Ref ApiVersion>'" in api001[0]["message"]
 
