@@ -146,8 +146,7 @@ def test_paths_are_relative_to_the_audited_folder_and_json_keeps_its_names(tmp_p
     monkeypatch.chdir(REPO)
     reports = _all_formats(tmp_path, "sample_specs/distributor")
     for fmt in ("terminal", "markdown", "html"):
-        assert "sample_specs/distributor" not in reports[fmt].replace("sample_specs/<wbr>distributor", "x") \
-            and "sample_specs/<wbr>distributor" not in reports[fmt], fmt
+        assert "sample_specs/distributor" not in reports[fmt].replace("<wbr>", ""), fmt
     assert "  critical catalog/components-backoffice.yaml:" in reports["terminal"]
     report = json.loads(reports["json"])
     files = {f["location"]["file"] for f in report["findings"] if f["location"]}

@@ -25,6 +25,11 @@ class RootPaths:
         self._prefix = None if prefix in (".", "") else re.compile(
             r"(?<![\w./\\-])" + re.escape(prefix + os.sep))
 
+    @property
+    def unchanged(self) -> bool:
+        """machaudit ran in the audited folder (or there is none): names are already relative to it."""
+        return not self.root or (self._prefix is None and os.path.abspath(".") == self.root)
+
     def path(self, shown: str) -> str:
         """A store display name (a location's file) relative to the audited folder; URLs and
         files outside it unchanged."""
@@ -42,8 +47,8 @@ def in_root(report):
     """The report as a person reads it: file names relative to the audited folder (see above).
     Passes and not-applicable results, which no human format lists one by one, are kept as they are."""
     paths = RootPaths(report.root)
-    if not report.root or (paths._prefix is None and os.path.abspath(".") == report.root):
-        return report  # machaudit ran in the audited folder: the names are already relative to it
+    if paths.unchanged:
+        return report
 
     def shown(result):
         if result.state in (State.PASS, State.NOT_APPLICABLE):
