@@ -35,6 +35,7 @@ def run_audit(
     cache: bool = True,
     progress=None,
     files_read: list[str] | None = None,
+    title: str | None = None,
 ) -> "AuditReport":
     """Audit the specs and catalogs under `paths` (folders, files, globs or URLs; default ".").
 
@@ -44,6 +45,8 @@ def run_audit(
     known. `specs_only`: every file is a spec and no catalog or journey is read (`machaudit validate`).
     `jobs`: validator processes (default and most: the cores). `cache`: reuse validation results of
     unchanged files. `files_read`: if given, the local files the audit read are appended to it.
+    `title`: what the reports call the audited stack (default: the catalog's Domain or System
+    names, else the audited folder's name).
     Raises ValueError (with a one-line message) for a mistake in what was asked; every worker
     process it starts has ended when it returns or raises.
     """
@@ -51,6 +54,7 @@ def run_audit(
     from machaudit.config import Config
     from machaudit.progress import NullProgress
     from machaudit.registry import load_checks, select, validate_selectors
+    from machaudit.report import with_inputs
     from machaudit.sources import LoadOptions
     from machaudit.sources.validation_runs import start_early
     from machaudit.sources.workers import worker_processes
@@ -74,7 +78,7 @@ def run_audit(
                               remote_allow_hosts=config.remote_allow_hosts)
         read = files_read if files_read is not None else []
         report = _audit_report(paths, options, chosen, config, known, progress or NullProgress(), read)
-    return dataclasses.replace(report, configuration={
+    return dataclasses.replace(with_inputs(report, paths, title), configuration={
         "file": config.source or None,
         "from_audited_tree": config.from_tree,
         "tree_settings": [setting.to_dict() for setting in config.tree_settings],

@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -135,7 +134,7 @@ def _tree_settings_note(config) -> None:
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file="",
-           previous=(), jobs=None, cache=True):
+           previous=(), jobs=None, cache=True, title=None):
     from machaudit.sources.validation_runs import start_early
 
     start_early(list(paths), min(jobs or os.cpu_count() or 1, os.cpu_count() or 1))  # first: the sooner it forks, the better
@@ -163,7 +162,8 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     read: list[str] = []  # every file the audit read: no report goes over one of them
     try:
         report = run_audit(list(paths), config, journey_file=journey_file, previous=previous, baseline=baseline,
-                           specs_only=not read_catalog, jobs=jobs, cache=cache, progress=progress, files_read=read)
+                           specs_only=not read_catalog, jobs=jobs, cache=cache, progress=progress, files_read=read,
+                           title=title)
     finally:
         progress.close()
     # The stack and its parsed documents are gone with run_audit's frame: the reports are
@@ -250,14 +250,15 @@ def common_options(func):
 @click.argument("paths", nargs=-1)
 @click.option("--catalog", "catalogs", multiple=True, metavar="FILE", help="Backstage catalog file (repeatable).")
 @click.option("--journey", "journey_file", default="", metavar="FILE", help="Journey document (default: the built-in commerce journey, or one in the catalog).")
+@click.option("--title", default=None, metavar="TEXT", help="The report's title (default: the catalog's Domain or System names, else the audited folder's name).")
 @common_options
 @friendly_errors
-def audit(paths, catalogs, journey_file, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
+def audit(paths, catalogs, journey_file, title, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
           baseline, write_baseline, jobs, no_cache, previous):
     """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
     _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path, baseline, write_baseline, journey_file=journey_file, previous=previous,
-           jobs=jobs, cache=not no_cache)
+           jobs=jobs, cache=not no_cache, title=title)
 
 
 @main.command()

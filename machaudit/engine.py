@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from machaudit.findings import NO_EVIDENCE, Location, Result, Severity, State
 from machaudit.graph import Graphs
-from machaudit.model import Stack, Suppression
+from machaudit.model import PHONE_TYPE, Stack, Suppression
 from machaudit.policy import Policy
 from machaudit.scoring import score
 from machaudit.registry import CheckInfo
@@ -127,11 +127,32 @@ def run_checks(
         suppressions=tuple(uses),
         baseline_used=baseline is not None,
         journey=journey.to_dict() if journey is not None else None,
-        scores=score(results, checks),
+        scores=score(results, checks, customer_channels=sum(1 for c in stack.channels if c.type != PHONE_TYPE)),
         graph=_graph_data(graphs),
         sections=sections,
         duration_seconds=time.perf_counter() - started,
+        catalog_title=catalog_title(stack),
+        descriptions=_descriptions(stack),
     )
+
+
+def catalog_title(stack: Stack) -> str:
+    """The catalog's Domain names, else its System names (titles where given), at most three named."""
+    for kind in ("domain", "system"):
+        names = sorted({(e.title or e.name).strip() for e in stack.of_kind(kind) if not e.inferred} - {""})
+        if names:
+            if len(names) > 3:
+                return ", ".join(names[:3]) + f" and {len(names) - 3} more"
+            return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    return ""
+
+
+def _descriptions(stack: Stack) -> tuple[dict[str, str], ...]:
+    order = {"domain": 0, "system": 1, "component": 2, "api": 3, "resource": 4, "group": 5}
+    described = [e for e in stack.entities.values() if e.description.strip() and not e.inferred]
+    described.sort(key=lambda e: (order.get(e.kind, 9), e.name))
+    return tuple({"ref": e.ref, "kind": e.kind, "name": e.name, "title": e.title,
+                  "description": e.description.strip()} for e in described)
 
 
 def _locate_all(results: list[Result], locate: Callable[[Location], Location]) -> None:

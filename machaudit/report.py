@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
 
 from machaudit import __version__
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.registry import CheckInfo
 
-REPORT_SCHEMA_VERSION = "1.0"
+# 1.1: scores carry their evidence (areas: checks_passed, coverage, provisional, provisional_reason;
+# overall: based_on, provisional_areas; minimum_evidence), the report a title, and `configuration`.
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,22 @@ class AuditReport:
     tool_version: str = __version__
     schema_version: str = REPORT_SCHEMA_VERSION
     duration_seconds: float = 0.0
+    # What the report is about: `--title`, else the catalog's Domain or System names (catalog_title),
+    # else the audited folder's name (`title` property). root: the audited folder (absolute), which
+    # human reports show paths relative to; "" when the inputs share none (URLs only).
+    given_title: str = ""
+    catalog_title: str = ""
+    root: str = ""
+    # Catalog entities with a description, for the reports a client reads: {ref, kind, name, title, description}
+    descriptions: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def title(self) -> str:
+        if self.given_title.strip():
+            return self.given_title.strip()
+        if self.catalog_title:
+            return self.catalog_title
+        return folder_title(self.root) or "the audited stack"
 
     @property
     def findings(self) -> list[Result]:
@@ -72,3 +91,39 @@ class AuditReport:
         for finding in self.findings:
             out[finding.severity.label] += 1
         return out
+
+
+def with_inputs(report: AuditReport, paths: Iterable[str], title: str | None = None) -> AuditReport:
+    """The report with what the user audited: the title given (`--title`) and the audited root."""
+    return replace(report, given_title=title or "", root=audited_root(list(paths)))
+
+
+def audited_root(paths: list[str]) -> str:
+    """The folder the inputs share (absolute; symlinks kept, as store keys are): a folder argument
+    itself, a file's or a glob's folder; "" for URLs only or inputs with nothing in common but /."""
+    folders = []
+    for path in paths or ["."]:
+        if "://" in path:
+            continue
+        head = path
+        while any(ch in head for ch in "*?["):  # a glob: the folder before its first pattern
+            head = os.path.dirname(head)
+        absolute = os.path.abspath(head or ".")
+        folders.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    if not folders:
+        return ""
+    try:
+        common = os.path.commonpath(folders)
+    except ValueError:  # another drive on Windows
+        return ""
+    return "" if os.path.dirname(common) == common else common
+
+
+def folder_title(root: str) -> str:
+    """An audited folder's name as a title: "ms2" for ../../ms2; the company folder for its specs/."""
+    if not root:
+        return ""
+    name = os.path.basename(root)
+    if name in ("specs", "catalog") and os.path.basename(os.path.dirname(root)):
+        name = os.path.basename(os.path.dirname(root))
+    return name

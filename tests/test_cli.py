@@ -23,7 +23,7 @@ def test_exit_code_follows_fail_on():
 def test_json_report_is_versioned_and_complete():
     run = run_cli("audit", str(CYCLE), "--select", "ORC", "-f", "json")
     report = run.report
-    assert report["schema_version"] == "1.0"
+    assert report["schema_version"] == "1.1"
     assert report["tool"]["name"] == "machaudit"
     assert {c["id"] for c in report["checks"]} >= {"ORC001", "ORC012"}
     cycle = [f for f in report["findings"] if f["check"] == "ORC001"][0]

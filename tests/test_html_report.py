@@ -116,7 +116,9 @@ def test_every_section_is_there(reports):
         assert f'id="{anchor}"' in text
     assert text.count('class="risk"') == 5
     assert "Fix:" in text and "Why it matters:" in text
-    assert re.search(r"<td class=\"loc\">sample_specs/<wbr>distributor/<wbr>(?:[^<]|<wbr>)+\.yaml:\d+</td>", text)
+    # Paths relative to the audited folder, not to where machaudit ran
+    assert re.search(r"<td class=\"loc\">(?:specs|catalog)/<wbr>(?:[^<]|<wbr>)+\.yaml:\d+</td>", text)
+    assert "sample_specs/<wbr>distributor" not in text
 
 
 # Published sections as the data-location and blast-radius checks shape them, with hostile text.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 
@@ -60,8 +61,12 @@ def test_small_report_lists_everything_with_counts_and_scores():
                Result("API001", "name-api001", State.UNKNOWN, "specs/x.yaml", "no servers"),
                Result("INV002", "name-inv002", State.PASS, "component:default/ok")]
     text = render("markdown", _report(results))
-    assert text.startswith("<!-- machaudit-report -->\n## machaudit: MACH readiness level ")
-    assert "| Area | Points | Level |" in text and "| microservices |" in text
+    # One or two checks per area: every area is provisional, so there is no overall level.
+    assert text.startswith("<!-- machaudit-report -->\n## machaudit: MACH readiness not assessed — ")
+    assert "| Area | Points | Level | Evidence |" in text
+    assert "No overall level: no area has enough evidence (provisional: microservices, api-first)." in text
+    assert "| api-first | 0 | level 2 · managed (provisional) | 1 check (0 passed, 1 failed), 1 with gaps, " \
+           "coverage 50 %; provisional: only 1 applicable check (at least 3 needed) |" in text
     assert "| critical | high | medium | low | info |" in text and "| 0 | 1 | 1 | 1 | 0 |" in text
     assert "### Findings (3)" in text and "**Evidence gaps: 1**" in text
     assert text.index("#### High (1)") < text.index("#### Medium (1)") < text.index("#### Low (1)")
@@ -118,8 +123,8 @@ spec:
     details = text.index("<details>")
     assert text.index("### New findings") < details
     assert f"<summary>{len(known)} known (in the baseline)</summary>" in text
-    def item(finding):  # where the finding is listed: its subject in bold
-        return text.find(f"**{escape(finding['subject'])}**")
+    def item(finding):  # where the finding is listed: its subject in bold, files relative to the audited folder
+        return text.find(f"**{escape(finding['subject'].replace(os.path.relpath(stack) + os.sep, ''))}**")
 
     for finding in new:
         assert 0 <= item(finding) < details, finding["subject"]

@@ -1,5 +1,6 @@
 from machaudit.findings import Location
 from machaudit.registry import check
+from machaudit.sources.spec_text import display_text
 from machaudit.spec_analysis import resolve
 from machaudit_checks.api._common import definition_gaps, openapi_specs, response_header_names
 
@@ -53,5 +54,5 @@ def deprecation_without_sunset(ctx):
 def _sunset(node, extensions) -> str:
     for key, value in node.items():
         if isinstance(key, str) and key.lower() in extensions and value not in (None, "", False):
-            return str(value)
+            return display_text(value)  # `x-sunset: !Sub ...` shows as text, not a dict
     return ""

@@ -415,9 +415,11 @@ def area_scores(scores: Mapping[str, Any], fmt: str = "svg") -> bytes:
                     fontstyle="italic", parse_math=False)
             continue
         colour = LEVEL_COLOUR.get(level, "#6b7280")
-        ax.barh(i, points, color=colour, height=0.62, zorder=1)
-        text = f"{points}  ·  level {level} {entry.get('level_name', '')}"
-        inside = points >= 55
+        provisional = bool(entry.get("provisional"))  # too little evidence: drawn faint, and said so
+        ax.barh(i, points, color=colour, height=0.62, zorder=1, alpha=0.45 if provisional else 1.0,
+                hatch="//" if provisional else None, edgecolor="white", linewidth=0)
+        text = f"{points}  ·  level {level} {entry.get('level_name', '')}" + (" (provisional)" if provisional else "")
+        inside = points >= 55 and not provisional
         ax.text(points - 1.5 if inside else points + 1.5, i, text, va="center", ha="right" if inside else "left",
                 fontsize=9, color="white" if inside else "#111827", zorder=2, parse_math=False)
     ax.set_yticks(range(len(names)), [plain(n) for n in names], fontsize=9.5, parse_math=False)

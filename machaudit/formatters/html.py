@@ -24,8 +24,9 @@ from markupsafe import Markup, escape
 
 from machaudit.report import AuditReport
 from machaudit.findings import Result, Severity, State
+from machaudit.formatters.root_paths import in_root
 from machaudit.formatters.safe_text import plain
-from machaudit.scoring import AREAS, LEVELS
+from machaudit.scoring import AREAS, LEVELS, MIN_CHECKS, MIN_COVERAGE, evidence_label
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -78,6 +79,7 @@ def _inert(value: Any) -> Any:
 # -- the view the template reads ----------------------------------------------------------------------
 
 def view(report: AuditReport) -> dict[str, Any]:
+    report = in_root(report)  # file names relative to the audited folder
     checks = {c.id: c for c in report.checks}
     docs = {c.id: doc_sections(c.doc) for c in report.checks}
     standing = report.findings  # unsuppressed, baseline-known ones included
@@ -86,7 +88,10 @@ def view(report: AuditReport) -> dict[str, Any]:
     gaps = [r for r in report.results if r.state is State.UNKNOWN]
     scores = report.scores or {}
     return {
-        "title": _subject(report),
+        "title": report.title,
+        "descriptions": [{"name": d.get("title") or d["name"], "kind": d["kind"], "description": prose(d["description"])}
+                         for d in report.descriptions],
+        "minimum": {"checks": MIN_CHECKS, "coverage": MIN_COVERAGE},
         "date": _report_date(),
         "tool_version": report.tool_version,
         "schema_version": report.schema_version,
@@ -134,26 +139,9 @@ def _report_date() -> str:
     return day.isoformat()
 
 
-def _subject(report: AuditReport) -> str:
-    """What was audited: the organisation when the inventory names it, else the inputs' folder."""
-    inventory = report.inventory or {}
-    for key in ("organization", "organisation", "company"):
-        if inventory.get(key):
-            return str(inventory[key])
-    paths = [p for p in inventory.get("catalog_files", []) if "://" not in p]
-    paths += [s["file"] for s in report.specs if "://" not in str(s.get("file", ""))]
-    folders = [os.path.dirname(p) or "." for p in paths]
-    if not folders:
-        return "the audited stack"
-    try:
-        common = os.path.commonpath(folders)
-    except ValueError:  # mixed absolute and relative paths
-        common = folders[0]
-    common = common.rstrip("/")
-    for tail in ("/specs", "/catalog"):
-        if common.endswith(tail):
-            common = common[: -len(tail)]
-    return common or "."
+def prose(text: str) -> str:
+    """A catalog description as one paragraph: YAML's line breaks inside prose are spaces, not ⏎."""
+    return re.sub(r"[ \t]*(?:\r\n|\n)[ \t]*", " ", text.strip())
 
 
 def _inventory(report: AuditReport) -> dict[str, Any]:
@@ -178,10 +166,13 @@ def _overall(scores: Mapping[str, Any]) -> dict[str, Any]:
     areas = scores.get("areas", {}) or {}
     return {
         "all_same": len(overall.get("weakest_areas", [])) > 1
-        and len(overall.get("weakest_areas", [])) == sum(1 for a in areas.values() if a.get("level") is not None),
+        and len(overall.get("weakest_areas", [])) == sum(1 for a in areas.values() if a.get("level") is not None
+                                                         and not a.get("provisional")),
         "level": level,
         "name": overall.get("level_name", "not assessed"),
         "weakest": [AREA_TITLES.get(a, a) for a in overall.get("weakest_areas", [])],
+        "based_on": [AREA_TITLES.get(a, a) for a in overall.get("based_on", [])],
+        "provisional": [AREA_TITLES.get(a, a) for a in overall.get("provisional_areas", [])],
         "gaps": overall.get("evidence_gaps", 0),
     }
 
@@ -198,6 +189,10 @@ def _areas(scores: Mapping[str, Any]) -> list[dict[str, Any]]:
             "applicable": entry.get("checks_applicable", 0),
             "failed": list(entry.get("checks_failed", [])),
             "gaps": list(entry.get("evidence_gaps", [])),
+            "evidence": evidence_label(entry),
+            "coverage": entry.get("coverage"),
+            "provisional": bool(entry.get("provisional")),
+            "provisional_reason": entry.get("provisional_reason") or "",
         })
     return out
 
@@ -302,16 +297,21 @@ def _summary(report: AuditReport, scores, findings: list[Result], gaps: list[Res
     overall = _overall(scores)
     counts = report.counts()
     out = []
-    if overall["level"] is None:
+    if overall["level"] is None and overall["provisional"]:
+        out.append("No overall readiness level: no area has enough evidence to be rated with confidence. "
+                   "Provisional levels (shown per area) stand for " + ", ".join(overall["provisional"]) + ".")
+    elif overall["level"] is None:
         out.append("No area could be assessed: the inputs gave the checks nothing to judge.")
     else:
-        assessed = [a for a in (scores.get("areas") or {}).values() if a.get("level") is not None]
-        if len(overall["weakest"]) == len(assessed) and len(assessed) > 1:
-            where = f"all {len(assessed)} assessed areas stand at that level."
+        if overall["all_same"]:
+            where = f"all {len(overall['based_on'])} areas it rests on stand at that level."
         else:
             where = f"the overall level is that of the weakest area{'s' if len(overall['weakest']) > 1 else ''}: " \
                     + ", ".join(overall["weakest"]) + "."
         out.append(f"The stack reaches readiness level {overall['level']} ({overall['name']}) of 4 overall; {where}")
+        if overall["provisional"]:
+            out.append("Too little evidence to count overall (provisional): " + ", ".join(overall["provisional"])
+                       + ". Their levels are shown per area but rest on too few checks or answers.")
     serious = counts.get("critical", 0) + counts.get("high", 0)
     if findings:
         out.append(f"The audit found {len(findings)} issue{'s' if len(findings) != 1 else ''}; "

@@ -40,6 +40,7 @@ def report_dict(report: AuditReport) -> dict[str, Any]:
     return {
         "schema_version": report.schema_version,
         "tool": {"name": "machaudit", "version": report.tool_version},
+        "title": report.title,
         "configuration": dict(report.configuration),
         "summary": {
             "findings": len(report.findings),

@@ -21,8 +21,10 @@ from typing import Iterable
 
 from machaudit.report import AuditReport
 from machaudit.findings import Result, Severity, State
+from machaudit.formatters.html import prose
+from machaudit.formatters.root_paths import in_root
 from machaudit.formatters.safe_text import plain
-from machaudit.scoring import level_label
+from machaudit.scoring import evidence_label, level_label, overall_basis
 
 GITHUB_LIMIT = 65_536
 LIMIT = 60_000  # summarise above this, leaving room for what a CI step adds around the comment
@@ -103,7 +105,7 @@ def _header(report: AuditReport) -> list[str]:
     scores = report.scores or {}
     overall = scores.get("overall")
     title = f"## machaudit: MACH readiness {level_label(overall)}" if overall else "## machaudit report"
-    lines = [MARKER, title, ""]
+    lines = [MARKER, f"{title} — {escape(report.title)}", ""]
     gaps = sum(1 for r in report.results if r.state is State.UNKNOWN)
     facts = [f"{len(report.findings)} findings"]
     if report.baseline_used:
@@ -113,12 +115,17 @@ def _header(report: AuditReport) -> list[str]:
     lines += [" · ".join(facts), ""]
     if overall and overall.get("weakest_areas"):
         lines += [f"Weakest: {escape(', '.join(overall['weakest_areas']))}.", ""]
+    if overall and "based_on" in overall:
+        lines += [escape(overall_basis(overall)), ""]
     areas = scores.get("areas") or {}
     if areas:
-        lines += ["| Area | Points | Level |", "| --- | ---: | --- |"]
+        lines += ["| Area | Points | Level | Evidence |", "| --- | ---: | --- | --- |"]
         for area, entry in areas.items():
             points = "–" if entry.get("points") is None else str(entry["points"])
-            lines.append(f"| {escape(area)} | {points} | {escape(level_label(entry))} |")
+            evidence = evidence_label(entry) if entry.get("level") is not None else "–"
+            if entry.get("provisional_reason"):
+                evidence += f"; provisional: {entry['provisional_reason']}"
+            lines.append(f"| {escape(area)} | {points} | {escape(level_label(entry))} | {escape(evidence)} |")
         lines.append("")
     counts = report.counts()
     lines += ["| " + " | ".join(s.label for s in _severities()) + " |",
@@ -151,6 +158,15 @@ def _problems(report: AuditReport) -> list[str]:
     return lines + [""]
 
 
+def _descriptions(report: AuditReport) -> list[str]:
+    """The catalog's own words for what each entity is, folded away: context for a reviewer."""
+    if not report.descriptions:
+        return []
+    body = [f"- **{escape(d.get('title') or d['name'])}** ({escape(d['kind'])}): {escape(prose(d['description']))}"
+            for d in report.descriptions]
+    return _details(f"Catalog: {len(body)} described entit{'ies' if len(body) != 1 else 'y'}", body + [""])
+
+
 def _details(summary: str, body: list[str]) -> list[str]:
     return ["<details>", f"<summary>{summary}</summary>", ""] + body + ["</details>", ""]
 
@@ -174,7 +190,7 @@ def _full(report: AuditReport, names: dict[str, str]) -> list[str]:
             f"{len(known)} known (in the baseline)" if known else "",
             f"{len(report.suppressed)} suppressed" if report.suppressed else "") if part)
         lines += _details(label, _grouped(hidden, names, heading="#####", mark_known=True))
-    return lines
+    return lines + _descriptions(report)
 
 
 def _summarised(report: AuditReport, names: dict[str, str], room: int) -> list[str]:
@@ -230,6 +246,7 @@ def _size(lines: list[str]) -> int:
 
 
 def render(report: AuditReport, color: bool = False) -> str:
+    report = in_root(report)  # file names relative to the audited folder
     names = {c.id: c.name for c in report.checks}
     head = _header(report)
     text = "\n".join(head + _full(report, names)).rstrip() + "\n"

@@ -9,7 +9,9 @@ from rich.table import Table
 
 from machaudit.report import AuditReport
 from machaudit.findings import Severity, State
+from machaudit.formatters.root_paths import in_root
 from machaudit.formatters.safe_text import markup  # every text from the inputs: inert, one line
+from machaudit.scoring import evidence_label, level_label, overall_basis
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -25,9 +27,10 @@ def render(report: AuditReport, color: bool) -> str:
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=120,
                       color_system="standard" if color else None,
                       highlight=False, emoji=False, soft_wrap=True)
+    report = in_root(report)  # file names relative to the audited folder
     inv = report.inventory
     entities = ", ".join(f"{n} {k}" for k, n in sorted(inv.get("entities", {}).items())) or "no catalog"
-    console.print(f"[bold]machaudit {report.tool_version}[/bold]  "
+    console.print(f"[bold]{markup(report.title)}[/bold] · machaudit {report.tool_version}  "
                   f"{inv.get('specs', 0)} specs, {inv.get('operations', 0)} operations; {markup(entities)}")
     channels = inv.get("channels") or []
     if channels:
@@ -107,15 +110,23 @@ def _journey_summary(console: Console, journey) -> None:
 
 
 def _scores(console: Console, scores) -> None:
+    """The overall level with the areas it rests on; each area with its evidence, provisional
+    ones (too little evidence to count overall) marked with the reason."""
     if not scores:
         return
-    from machaudit.scoring import level_label
-
     console.print()
     overall = scores["overall"]
     console.print(f"[bold]MACH readiness: {markup(level_label(overall))}[/bold]"
                   + (f" (weakest: {markup(', '.join(overall['weakest_areas']))})" if overall["weakest_areas"] else "")
-                  + (f"; {overall['evidence_gaps']} checks with evidence gaps" if overall["evidence_gaps"] else ""))
+                  + (f"; {overall['evidence_gaps']} check{'s' if overall['evidence_gaps'] != 1 else ''} with evidence gaps"
+                     if overall["evidence_gaps"] else ""))
+    if "based_on" in overall:
+        console.print(f"  [dim]{markup(overall_basis(overall))}[/dim]")
     for area, entry in scores["areas"].items():
         points = "  -" if entry["points"] is None else f"{entry['points']:>3}"
-        console.print(f"  {markup(area):<14} {points} points  {markup(level_label(entry))}")
+        line = f"  {markup(area):<14} {points} points  {markup(level_label(entry))}"
+        if entry.get("level") is not None:
+            line += f"  [dim]{markup(evidence_label(entry))}[/dim]"
+        console.print(line)
+        if entry.get("provisional_reason"):
+            console.print(f"  {'':<14}            [yellow]provisional:[/] {markup(entry['provisional_reason'])}")

@@ -35,6 +35,31 @@ SpecLoader.yaml_implicit_resolvers = {
 }
 
 
+# CloudFormation and SAM short forms (`!Ref Api`, `!Sub "${AWS::StackName}-api"`, `!GetAtt A.Arn`)
+# read as the long forms they stand for ({"Ref": "Api"}, {"Fn::Sub": ...}, {"Fn::GetAtt": ["A", "Arn"]}),
+# so a template or an `AWS::Include` fragment parses; any other local tag (`!foo`) is ignored and its
+# value read plainly. Global tags (`!!python/object`) are still refused by the safe loader.
+_CFN_WITHOUT_PREFIX = {"Ref", "Condition"}
+
+
+def _short_form(loader: SpecLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    name = suffix.lstrip("!")
+    if not name or not name[0].isupper() or not name.replace("::", "").isalnum():
+        return value  # not a CloudFormation function: the value as written
+    if name == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {name if name in _CFN_WITHOUT_PREFIX else f"Fn::{name}": value}
+
+
+SpecLoader.add_multi_constructor("!", _short_form)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Bounds on untrusted documents. A document over a bound is refused, not half-read."""

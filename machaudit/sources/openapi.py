@@ -9,6 +9,7 @@ from machaudit.findings import Location, escape_pointer_token
 from machaudit.model import HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.refs import RefError, check_refs, follow, locate
+from machaudit.sources.spec_text import display_text
 from machaudit.sources.store import DocumentStore, SpecDocuments
 from machaudit.sources.validate import ValidationIssue, spec_version
 
@@ -70,7 +71,7 @@ def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIss
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+    return display_text(value)  # an intrinsic function (a CloudFormation fragment) as text, not a repr
 
 
 def _servers(data: dict) -> tuple[str, ...]:

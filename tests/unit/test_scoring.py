@@ -12,7 +12,8 @@ def result(check, state, subject="s", suppressed=None):
 
 
 CHECKS = [info("ORC001", Severity.HIGH), info("ORC003", Severity.MEDIUM), info("ORC011", Severity.LOW),
-          info("DAT004", Severity.CRITICAL), info("DAT003", Severity.HIGH)]
+          info("DAT004", Severity.CRITICAL), info("DAT003", Severity.HIGH),
+          info("DAT001", Severity.HIGH), info("DAT002", Severity.MEDIUM)]
 
 
 def test_points_are_weighted_and_levels_cumulative():
@@ -26,11 +27,16 @@ def test_points_are_weighted_and_levels_cumulative():
 
 
 def test_unknown_is_an_evidence_gap_not_a_pass_and_overall_is_the_weakest():
-    results = [result("DAT003", State.UNKNOWN), result("DAT004", State.FAIL), result("ORC001", State.PASS)]
+    # Three applicable checks in each area (the minimum for a level that counts overall)
+    results = [result("DAT003", State.UNKNOWN), result("DAT004", State.FAIL), result("DAT001", State.PASS),
+               result("DAT002", State.PASS)]
+    results += [result("ORC001", State.PASS), result("ORC003", State.PASS), result("ORC011", State.PASS)]
     scores = score(results, CHECKS)
     data = scores["areas"]["data-location"]
-    assert data["evidence_gaps"] == ["DAT003"] and data["points"] == 0 and data["level"] == 0
+    assert data["evidence_gaps"] == ["DAT003"] and data["points"] == round(100 * (5 + 3) / (10 + 5 + 3))
+    assert data["level"] == 0 and data["coverage"] == 75 and not data["provisional"]
     assert scores["overall"]["level"] == 0 and scores["overall"]["weakest_areas"] == ["data-location"]
+    assert scores["overall"]["based_on"] == ["microservices", "data-location"]
     assert scores["areas"]["journey"]["level"] is None  # nothing ran: not assessed, not perfect
 
 
