@@ -1,3 +1,4 @@
+import collections
 import itertools
 
 import networkx as nx
@@ -6,7 +7,7 @@ from machaudit.model import ref_name
 from machaudit.registry import check
 
 
-@check("ORC001", "dependency-cycle", severity="high", options={"max_cycles_listed": 10})
+@check("ORC001", "dependency-cycle", severity="high", options={"max_cycles_listed": 10, "enumerate_up_to": 100})
 def dependency_cycle(ctx):
     """What: services that depend on each other in a circle (a strongly connected component of more
     than one service); each cycle is listed with its members.
@@ -18,6 +19,12 @@ def dependency_cycle(ctx):
 
     Fix: break the loop with an event (the downstream publishes, the upstream subscribes), or move
     the shared responsibility into one service.
+
+    Listing: up to max_cycles_listed (10) cycles per loop. In a loop of up to enumerate_up_to (100)
+    services they are the shortest of the loop's first cycles found by enumeration. Enumerating
+    the cycles of a larger loop can take hours (a loop of 5,000 services: minutes for ten), so
+    there each listed cycle is the shortest through one of its members (alphabetically first),
+    at most 20 member names are written out, and the finding says the listing is capped.
     """
     graph = ctx.graphs.services
     limit = int(ctx.options["max_cycles_listed"])
@@ -27,20 +34,63 @@ def dependency_cycle(ctx):
             continue
         in_cycle |= members
         sub = graph.subgraph(members)
-        cycles = [c for c in itertools.islice(nx.simple_cycles(sub, length_bound=len(members)), limit)]
+        capped = len(members) > int(ctx.options["enumerate_up_to"])
+        if capped:
+            cycles = _shortest_cycles(sub, sorted(members), limit)
+        else:
+            cycles = [c for c in itertools.islice(nx.simple_cycles(sub, length_bound=len(members)), limit)]
         cycles.sort(key=lambda c: (len(c), c))
         listed = [" -> ".join(ref_name(n) for n in _rotate(c) + [_rotate(c)[0]]) for c in cycles]
         names = sorted(ref_name(m) for m in members)
+        if capped and len(names) > SHOWN_NAMES:
+            names = names[:SHOWN_NAMES] + [f"… {len(names) - SHOWN_NAMES} more"]
+        note = (f" (listing capped: the shortest cycles through {len(cycles)} members; a loop of more than"
+                f" {int(ctx.options['enumerate_up_to'])} services is not enumerated)") if capped else ""
         first = ctx.stack.entities[min(members)]
+        evidence = {"members": sorted(members), "cycles": [[*(_rotate(c))] for c in cycles]}
+        if capped:
+            evidence["cycles_capped"] = True
         yield ctx.fail(
             ", ".join(sorted(members)),
-            f"{len(members)} services depend on each other in a cycle ({', '.join(names)}): " + "; ".join(listed),
+            f"{len(members)} services depend on each other in a cycle ({', '.join(names)}): " + "; ".join(listed) + note,
             first.location,
-            evidence={"members": sorted(members), "cycles": [[*(_rotate(c))] for c in cycles]},
+            evidence=evidence,
         )
     for node in graph.nodes:
         if node not in in_cycle:
             yield ctx.passed(node)
+
+
+SHOWN_NAMES = 20
+
+
+def _shortest_cycles(graph, candidates, limit):
+    """Distinct shortest cycles through the first candidates: one breadth-first search each, from
+    the candidate to the nearest node with an edge back to it."""
+    cycles, seen = [], set()
+    for start in candidates[:limit]:
+        parents = {start: None}
+        queue = collections.deque([start])
+        end = None
+        while queue and end is None:
+            node = queue.popleft()
+            for successor in graph.successors(node):
+                if successor == start:
+                    end = node
+                    break
+                if successor not in parents:
+                    parents[successor] = node
+                    queue.append(successor)
+        if end is None:
+            continue
+        cycle = [end]
+        while cycle[-1] != start:
+            cycle.append(parents[cycle[-1]])
+        cycle.reverse()
+        if tuple(_rotate(cycle)) not in seen:
+            seen.add(tuple(_rotate(cycle)))
+            cycles.append(cycle)
+    return cycles
 
 
 def _rotate(cycle):
