@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import random
 import re
 import sys
 import tempfile
@@ -239,3 +240,90 @@ def test_every_package_imported_is_a_declared_dependency():
                 if not names & declared:
                     missing.add(f"{top} ({path.relative_to(REPO)})")
     assert sorted(missing) == []
+
+
+# -- graph metrics on large catalogs ---------------------------------------------------------------
+
+def large_catalog(count: int, seed: int = 12) -> str:
+    """Components in dependsOn chains of 50, each also depending on two at random (one loop of
+    nearly all of them), a website every 500 and a system of record every 1,000."""
+    rng = random.Random(seed)
+    documents = []
+    for i in range(count):
+        targets = {i + 1} if i + 1 < count and i % 50 != 49 else set()
+        targets |= {j for j in (rng.randrange(count), rng.randrange(count)) if j != i}
+        annotations = '\n  annotations:\n    machaudit.io/system-of-record: "order"' if i % 1000 == 7 else ""
+        kind = "website" if i % 500 == 0 else "service"
+        depends = ", ".join(f"component:c{j}" for j in sorted(targets))
+        documents.append(f"---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c{i}{annotations}\n"
+                         f"spec: {{type: {kind}, lifecycle: production, owner: group:team, system: s{i % 40}, "
+                         f"dependsOn: [{depends}]}}\n")
+    return "".join(documents)
+
+
+@pytest.mark.slow
+def test_an_audit_of_20000_components_finishes(tmp_path, cli):
+    catalog = tmp_path / "catalog-info.yaml"
+    catalog.write_text(large_catalog(20_000), encoding="utf-8")
+    (tmp_path / "specs").mkdir()
+    started = time.monotonic()
+    run = cli("audit", str(tmp_path / "specs"), "--catalog", str(catalog), "--no-cache", "-j", "1",
+              "-f", "json", "-q", "--fail-on", "never")
+    assert time.monotonic() - started < 120  # exact betweenness and cycle enumeration: hours
+    assert run.exit_code == 0 and not run.report["errors"]
+    [loop] = run.findings("ORC001")
+    assert "listing capped" in loop["message"] and len(loop["message"]) < 5_000
+    orc008 = [r for r in run.report["results"] if r["check"] == "ORC008"]
+    assert len(orc008) == 20_000
+
+
+def random_graph(nodes: int, edges_per_node: int, seed: int):
+    import networkx as nx
+
+    rng = random.Random(seed)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(f"component:default/c{i}" for i in range(nodes))
+    for i in range(nodes):
+        for _ in range(edges_per_node):
+            j = rng.randrange(nodes)
+            if j != i:
+                graph.add_edge(f"component:default/c{i}", f"component:default/c{j}")
+    return graph
+
+
+def test_sampled_betweenness_is_networkxs_with_the_same_pivots():
+    import networkx as nx
+
+    from machaudit_checks.orchestration.orc008_integration_bottleneck import SEED, _Adjacency
+
+    graph = random_graph(700, 2, seed=5)
+    ours = _Adjacency(graph).sampled_betweenness(40, SEED)
+    theirs = nx.betweenness_centrality(graph, k=40, seed=SEED)
+    assert ours == pytest.approx(theirs, abs=1e-12)
+    assert max(ours.values()) > 0
+
+
+def test_a_large_loop_lists_its_shortest_cycles_and_says_the_listing_is_capped(tmp_path, cli):
+    # 150 services in one ring, with shortcuts: too many cycles to enumerate.
+    names = [f"s{i}" for i in range(150)]
+    documents, edges = [], set()
+    for i, name in enumerate(names):
+        targets = {names[(i + 1) % 150], names[(i * 7 + 3) % 150]} - {name}
+        edges |= {(f"component:default/{name}", f"component:default/{t}") for t in targets}
+        depends = ", ".join(f"component:{t}" for t in sorted(targets))
+        documents.append(f"---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"
+                         f"spec: {{type: service, lifecycle: production, owner: group:team, dependsOn: [{depends}]}}\n")
+    catalog = tmp_path / "catalog-info.yaml"
+    catalog.write_text("".join(documents), encoding="utf-8")
+    (tmp_path / "specs").mkdir()
+    run = cli("audit", str(tmp_path / "specs"), "--catalog", str(catalog), "--select", "ORC001",
+              "--no-cache", "-f", "json", "-q", "--fail-on", "never")
+    [loop] = run.findings("ORC001")
+    assert loop["message"].startswith("150 services depend on each other in a cycle")
+    assert "listing capped" in loop["message"] and "… 130 more" in loop["message"]
+    cycles = loop["evidence"]["cycles"]
+    assert len(cycles) == 10 and loop["evidence"]["cycles_capped"] is True
+    for cycle in cycles:  # each listed cycle is one: every member depends on the next
+        assert len(set(cycle)) == len(cycle) >= 2
+        assert all((a, b) in edges for a, b in zip(cycle, cycle[1:] + cycle[:1]))
+    assert len({tuple(c) for c in cycles}) == 10
