@@ -269,7 +269,9 @@ def test_an_audit_of_20000_components_finishes(tmp_path, cli):
     started = time.monotonic()
     run = cli("audit", str(tmp_path / "specs"), "--catalog", str(catalog), "--no-cache", "-j", "1",
               "-f", "json", "-q", "--fail-on", "never")
-    assert time.monotonic() - started < 120  # exact betweenness and cycle enumeration: hours
+    # 35 s alone on 2 cores, 100 s beside other test runs; exact betweenness and cycle enumeration
+    # took hours.
+    assert time.monotonic() - started < 180
     assert run.exit_code == 0 and not run.report["errors"]
     [loop] = run.findings("ORC001")
     assert "listing capped" in loop["message"] and len(loop["message"]) < 5_000

@@ -101,21 +101,26 @@ class _Adjacency:
         self.successors = [[self.index[s] for s in graph.successors(node)] for node in self.nodes]
 
     def sampled_betweenness(self, pivots: int, seed: int) -> dict[str, float]:
-        """nx.betweenness_centrality(graph, k=pivots, seed=seed), computed the same way (Brandes'
-        accumulation from the same pivots, in the same order, normalised alike)."""
+        """nx.betweenness_centrality(graph, k=pivots, seed=seed): Brandes' algorithm from the same
+        pivots, normalised alike (equal but for the order floats are added in)."""
         n = len(self.nodes)
         chosen = {self.index[p] for p in random.Random(seed).sample(self.nodes, pivots)}
         totals = [0.0] * n
         for pivot in random.Random(seed).sample(self.nodes, pivots):
             source = self.index[pivot]
-            order, predecessors, sigma = self._paths_from(source)
+            order, sigma, distance = self._paths_from(source)
             delta = [0.0] * n
-            for w in reversed(order):
-                coefficient = (1 + delta[w]) / sigma[w]
-                for v in predecessors[w]:
-                    delta[v] += sigma[v] * coefficient
-                if w != source:
-                    totals[w] += delta[w]
+            successors = self.successors
+            # Brandes' dependencies, gathered from each node's successors one level further out
+            # (the same terms as from each node's predecessors, without a list of them per node).
+            for v in reversed(order):
+                further, share = distance[v] + 1, 0.0
+                for w in successors[v]:
+                    if distance[w] == further:
+                        share += (1 + delta[w]) / sigma[w]
+                delta[v] = sigma[v] * share
+                if v != source:
+                    totals[v] += delta[v]
         # Per pivot, n - 2 targets other than the pivot and the node; a pivot is not a path's inner
         # node for its own searches, so it is averaged over the other pivots (as networkx does).
         pairs = n - 2
@@ -127,7 +132,6 @@ class _Adjacency:
     def _paths_from(self, source: int):
         n = len(self.nodes)
         order: list[int] = []
-        predecessors: list[list[int]] = [[] for _ in range(n)]
         sigma = [0] * n
         distance = [-1] * n
         sigma[source], distance[source] = 1, 0
@@ -143,8 +147,7 @@ class _Adjacency:
                     queue.append(w)
                 if distance[w] == next_distance:
                     sigma[w] += paths_v
-                    predecessors[w].append(v)
-        return order, predecessors, sigma
+        return order, sigma, distance
 
     def tree_paths(self, channel: str, masters: list[str]):
         """A shortest path from the channel to each system of record it reaches, from one
