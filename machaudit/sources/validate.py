@@ -301,7 +301,6 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def _release_validator_cache(cls) -> None:
-    # iter_errors is lru_cached per validator instance, keeping every validated document alive.
-    cached = getattr(cls.iter_errors, "__wrapped__", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
+    from machaudit.sources import validator_speedups
+
+    validator_speedups.release_cache(cls)

@@ -6,7 +6,8 @@ path (the same findings, slower, and without the schema-walk memo that keeps `al
 linear), after one warning on stderr.
 
 validate.py asks `keyword_overrides` for the members of its keyword-validator subclasses,
-`crawled` for the JSON Schema phase's Python validator, and calls `prepare` before validating.
+`crawled` for the JSON Schema phase's Python validator, calls `prepare` before validating and
+`release_cache` after.
 
 MACHAUDIT_VALIDATOR_SPEEDUPS=0 keeps the library's algorithms (the reference tests/test_fast_path.py
 compares with); the deterministic choice of a schema's meta-schema error and the step counting
@@ -55,6 +56,10 @@ def check_compatibility() -> str:
         return "pathable's SubscriptableAccessor._get_subnode is not a classmethod"
     if "_resolver" not in inspect.signature(jsonschema.validators.Draft202012Validator).parameters:
         return "jsonschema validators take no _resolver"
+    from openapi_spec_validator.validation.validators import SpecValidator
+
+    if not hasattr(getattr(SpecValidator.iter_errors, "__wrapped__", None), "cache_clear"):
+        return "SpecValidator.iter_errors is not an lru_cache"
     return ""
 
 
@@ -192,6 +197,13 @@ def _speed_up_path_lookups() -> None:
         return general(cls, node, part)
 
     SubscriptableAccessor._get_subnode = classmethod(_get_subnode)
+
+
+def release_cache(validator_cls) -> None:
+    """After a spec: the validator's iter_errors is lru_cached per validator instance, which would
+    keep every validated document alive."""
+    if AVAILABLE:
+        validator_cls.iter_errors.__wrapped__.cache_clear()
 
 
 def crawled(schema):
