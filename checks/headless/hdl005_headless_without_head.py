@@ -1,3 +1,5 @@
+import functools
+
 import networkx as nx
 
 from machaudit.model import ref_name
@@ -33,16 +35,16 @@ def headless_without_head(ctx):
             others.append(channel)
         else:
             heads.append(channel)
+    # What each channel reaches, searched once (not once per headless component and channel).
+    reached = functools.cache(lambda channel: nx.descendants(graph, channel) | {channel} if channel in graph else set())
     for component in stack.components:
         if component.annotation("headless").strip().lower() != "true":
             continue
-        reaching = sorted(c.ref for c in heads if component.ref in graph and c.ref in graph
-                          and nx.has_path(graph, c.ref, component.ref))
+        reaching = sorted(c.ref for c in heads if component.ref in reached(c.ref))
         if reaching:
             yield ctx.passed(component.ref, f"reached from {', '.join(ref_name(c) for c in reaching)}")
             continue
-        only = sorted(c.ref for c in others if component.ref in graph and c.ref in graph
-                      and nx.has_path(graph, c.ref, component.ref))
+        only = sorted(c.ref for c in others if component.ref in reached(c.ref))
         if only:
             detail = f"only {', '.join(ref_name(c) for c in only)} reaches it"
         elif heads:

@@ -1,3 +1,5 @@
+import functools
+
 import networkx as nx
 
 from machaudit.model import ref_name
@@ -26,6 +28,13 @@ def journey_single_point_of_failure(ctx):
     full = ctx.graphs.sync_only("full")  # a subscription is no request path: its outage does not stop the step
     entities = ctx.stack.entities
     dependents: dict[str, list[str]] = {}
+
+    @functools.cache
+    def reached_without(channel, removed):
+        """What the channel reaches with one node out: one search per channel and node, not a copy
+        of the graph per touchpoint."""
+        return nx.descendants(nx.restricted_view(full, [removed], []), channel) | {channel}
+
     for touchpoint in journey.journey.touchpoints:
         targets = {m.api for m in journey.matches.get(touchpoint.name, ())}
         providers = {p.ref for api in targets for p in ctx.stack.providers_of(api)}
@@ -37,9 +46,7 @@ def journey_single_point_of_failure(ctx):
                 entity = entities.get(node)
                 if entity is None or entity.kind != "component" or node in providers or entity.type in BY_DESIGN:
                     continue
-                rest = full.copy()
-                rest.remove_node(node)
-                if not any(t in rest and nx.has_path(rest, channel, t) for t in targets):
+                if not reached_without(channel, node) & targets:
                     dependents.setdefault(node, []).append(f"{touchpoint.name} via {ref_name(channel)}")
     for node, uses in sorted(dependents.items()):
         yield ctx.fail(

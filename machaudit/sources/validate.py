@@ -7,10 +7,8 @@ unresolvable one; here it only ever sees documents the store has read inside the
 from __future__ import annotations
 
 import functools
-import hashlib
-import inspect
+import math
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from pathlib import Path
@@ -62,8 +60,9 @@ class _StoreHandlers(dict):
 
 
 def _validator_class(version: str):
-    if speedups_enabled():
-        _speed_up_path_lookups()
+    from machaudit.sources import validator_speedups
+
+    validator_speedups.prepare()
     from openapi_spec_validator import (
         OpenAPIV2SpecValidator,
         OpenAPIV30SpecValidator,
@@ -89,20 +88,33 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
     """All validator errors for one root document, each with the JSON pointer it is about.
 
     When some `$ref` does not resolve (already reported as SPC003) the validator's second phase,
-    which follows references, stops at it; the errors found until then are kept.
+    which follows references, stops at it; the errors found until then are kept. So it does when
+    the spec has used up `Limits.validation_steps` (`_spend`), with one issue saying so.
     """
     cls = _validator_class(version)
     if cls is None:
         return [ValidationIssue("/openapi", f"OpenAPI {version} is not supported by the installed openapi-spec-validator; structure not validated")]
+    global _steps_left
     base_uri = key if is_url(key) else Path(key).as_uri()
     validator_type = _store_validator(cls, store)
     issues: list[ValidationIssue] = []
+    steps = store.limits.validation_steps
     try:
+        _steps_left = steps
         validator = validator_type(data, base_uri=base_uri)
+        seen: set[ValidationIssue] = set()
         for error in _errors(validator):
             path = list(getattr(error, "absolute_path", None) or [])
             error, deeper = _most_relevant(error)
-            issues.append(ValidationIssue(to_pointer(path + deeper), _message(error)))
+            issue = ValidationIssue(to_pointer(path + deeper), _message(error))
+            # jsonschema reports an error again for every path of `$ref`s that leads to it (a default
+            # under an `allOf` fan-out: thousands of times); once says it.
+            if issue not in seen:
+                seen.add(issue)
+                issues.append(issue)
+    except ValidationBudgetExceeded:
+        issues.append(ValidationIssue("", f"validation stopped: the spec needs more than {steps:,} validation "
+                                          f"steps ([limits] validation-steps); the errors found until then are reported"))
     except RecursionError:
         if refs_ok:  # otherwise a circular $ref (reported as SPC003) is the cause
             issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator"))
@@ -110,6 +122,7 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
         if refs_ok:
             issues.append(ValidationIssue("", f"validation stopped: {type(exc).__name__}: {_short(str(exc))}"))
     finally:
+        _steps_left = math.inf
         _release_validator_cache(cls)
     return issues
 
@@ -117,36 +130,21 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
 _BASE = "_machaudit_base"
 
 
-def speedups_enabled() -> bool:
-    """MACHAUDIT_VALIDATOR_SPEEDUPS=0 runs openapi-spec-validator's keyword phase as shipped: the
-    reference the accelerated path is compared with (tests/test_fast_path.py)."""
-    return os.environ.get("MACHAUDIT_VALIDATOR_SPEEDUPS", "1") != "0"
+class ValidationBudgetExceeded(Exception):
+    """Raised from inside the validator when a spec has used up `Limits.validation_steps`."""
 
 
-@functools.cache
-def _speed_up_path_lookups() -> None:
-    """The validator walks the spec through pathable, which checks every step with `isinstance`
-    against a runtime-checkable Protocol (about 10 µs each, a fifth of the walk on big specs).
-    Our documents are plain dicts and lists, for which the answer is known: decide those first,
-    hand anything else to pathable's own check."""
-    try:
-        from pathable.accessors import SubscriptableAccessor
-    except ImportError:
-        return
-    general = SubscriptableAccessor.__dict__.get("_get_subnode")
-    if not isinstance(general, classmethod):
-        return  # a pathable we do not know: leave it alone
-    general = general.__func__
+_steps_left: float = math.inf  # of the spec being validated (one at a time per process)
 
-    def _get_subnode(cls, node, part):
-        if type(node) is dict or type(node) is list:
-            try:
-                return node[part]
-            except (KeyError, IndexError, TypeError) as exc:
-                raise KeyError(part) from exc
-        return general(cls, node, part)
 
-    SubscriptableAccessor._get_subnode = classmethod(_get_subnode)
+def _spend() -> None:
+    """One step of validation work: a keyword validator's call (a schema, a parameter, a path …),
+    a schema visited while collecting an `allOf`'s properties, a JSON Schema keyword applied to a
+    default value."""
+    global _steps_left
+    _steps_left -= 1
+    if _steps_left < 0:
+        raise ValidationBudgetExceeded
 
 
 def _store_validator(cls, store: DocumentStore):
@@ -166,14 +164,17 @@ def _store_validator(cls, store: DocumentStore):
     })
 
 
-_SCHEMA_VALIDATORS: dict[type, Any] = {}
+_SCHEMA_VALIDATORS: dict[tuple[type, bool], Any] = {}
 
 
 def _schema_validator(cls):
     """The JSON Schema phase: jsonschema-rs (compiled) answers "valid?" quickly; only a document it
     rejects goes through the pure-Python validator, whose errors carry the sub-errors and paths
     our messages are made of. Same findings, a fraction of the time for the (usual) valid spec."""
-    if cls not in _SCHEMA_VALIDATORS:
+    from machaudit.sources import validator_speedups
+
+    key = (cls, validator_speedups.enabled())
+    if key not in _SCHEMA_VALIDATORS:
         from openapi_spec_validator.schemas import get_validator_backend
         from openapi_spec_validator.schemas.backend.jsonschema import create_validator as python_validator
 
@@ -183,26 +184,8 @@ def _schema_validator(cls):
             from openapi_spec_validator.schemas.backend.jsonschema_rs import create_validator as rs_validator
 
             fast = rs_validator(schema)
-        thorough = _crawled(schema) if speedups_enabled() else None
-        _SCHEMA_VALIDATORS[cls] = _TwoStep(fast, thorough or python_validator(schema))
-    return _SCHEMA_VALIDATORS[cls]
-
-
-def _crawled(schema):
-    """The pure-Python validator openapi-spec-validator builds, with the OpenAPI schema's anchors
-    indexed once: left alone, jsonschema crawls the whole schema again at every `$dynamicRef` it
-    follows (GitHub's spec: 3.0 s, 1.1 s crawled once; same errors)."""
-    try:
-        import referencing
-        from jsonschema.validators import validator_for
-        from jsonschema_specifications import REGISTRY
-
-        resource = referencing.Resource.from_contents(schema)
-        uri = resource.id() or ""
-        registry = REGISTRY.with_resource(uri, resource).crawl()
-        return validator_for(schema)(schema, _resolver=registry.resolver(base_uri=uri))
-    except Exception:  # another jsonschema or referencing than we know: the plain validator
-        return None
+        _SCHEMA_VALIDATORS[key] = _TwoStep(fast, validator_speedups.crawled(schema) or python_validator(schema))
+    return _SCHEMA_VALIDATORS[key]
 
 
 def _schema_of(cls):
@@ -228,11 +211,12 @@ _UNKNOWN = object()
 
 
 def _located(keyword_cls, suffix: tuple[str, ...] = ()):
+    from machaudit.sources import validator_speedups
+
     walk = keyword_cls.__call__
-    if speedups_enabled() and _walks_schemas_as_known(keyword_cls):
-        walk = _walk_schema
 
     def __call__(self, *args, **kwargs):
+        _spend()
         base = _UNKNOWN  # worked out at the first error: most calls have none
         for error in walk(self, *args, **kwargs):
             if base is _UNKNOWN:
@@ -247,215 +231,28 @@ def _located(keyword_cls, suffix: tuple[str, ...] = ()):
                     pass
             yield error
 
-    members = {"__call__": __call__}
-    if hasattr(keyword_cls, "_validate_schema_meta"):
-        meta_check = _deterministic_meta_check(keyword_cls._validate_schema_meta)
-        members["_validate_schema_meta"] = _fast_meta_check(meta_check) if speedups_enabled() else meta_check
-        if speedups_enabled():
-            members["__init__"] = _with_id_sets(keyword_cls.__init__)
+    members = {"__call__": __call__, **validator_speedups.keyword_overrides(keyword_cls, _spend)}
+    value_validator = getattr(keyword_cls, "value_validator_cls", None)
+    if isinstance(value_validator, type):  # the "default" keyword: a JSON Schema validator class
+        members["value_validator_cls"] = _counting(value_validator)
     return type(keyword_cls.__name__, (keyword_cls,), members)
 
 
-# openapi-spec-validator's SchemaValidator.__call__, as `_walk_schema` repeats it (0.9.0): another
-# version of it is left alone.
-_KNOWN_SCHEMA_WALK = "c02246dffbe8"
-
-
-def _walks_schemas_as_known(keyword_cls) -> bool:
-    from openapi_spec_validator.validation.keywords import SchemaValidator
-
-    return (issubclass(keyword_cls, SchemaValidator) and keyword_cls.__call__ is SchemaValidator.__call__
-            and _installed_schema_walk_is_known())
-
-
 @functools.cache
-def _installed_schema_walk_is_known() -> bool:
-    """Once per process: reading the source costs 2 ms, and validator classes are made per spec."""
-    from openapi_spec_validator.validation.keywords import SchemaValidator
+def _counting(validator_cls):
+    """The JSON Schema validator class that checks default values, spending a step for every
+    keyword it applies: jsonschema follows each `$ref` of an `allOf` again, without memo, so a
+    default on an `allOf` fan-out costs ten times more per level."""
+    from jsonschema.validators import extend
 
-    return _source_digest(SchemaValidator.__call__) == _KNOWN_SCHEMA_WALK
+    def counted(keyword):
+        def apply(validator, value, instance, schema):
+            _spend()
+            return keyword(validator, value, instance, schema)
 
+        return apply
 
-def _source_digest(function) -> str:
-    try:
-        return hashlib.sha256(inspect.getsource(function).encode("utf-8")).hexdigest()[:12]
-    except (OSError, TypeError):
-        return ""
-
-
-def _walk_schema(self, schema, require_properties: bool = True, meta_checked: bool = False):
-    """openapi-spec-validator's walk of one schema (SchemaValidator.__call__), asking the schema's
-    value which keywords it has instead of asking the path object each time: every `"allOf" in
-    schema` resolved the path again through jsonschema-path's caches, nine times per schema (a
-    third of validating Stripe's spec). The same errors in the same order (tests/test_fast_path.py)."""
-    from openapi_spec_validator.validation.exceptions import ExtraParametersError, OpenAPIValidationError
-
-    schema_value = schema.read_value()
-    if not isinstance(schema_value, (Mapping, bool)):
-        yield OpenAPIValidationError(f"{schema_value!r} is not of type 'object', 'boolean'")
-        return
-    schema_id = id(schema_value)
-    if not meta_checked:
-        if schema_id not in self.meta_checked_schema_ids:
-            self.meta_checked_schema_ids.append(schema_id)
-            err = self._validate_schema_meta(schema, schema_value)
-            if err is not None:
-                yield err
-                return
-    if schema_id in self.visited_schema_ids:
-        return
-    self.visited_schema_ids.append(schema_id)
-    has = schema_value if isinstance(schema_value, Mapping) else ()  # the keywords it has
-
-    nested_properties = []
-    if "allOf" in has:
-        for inner_schema in schema / "allOf":
-            yield from self(inner_schema, require_properties=False, meta_checked=True)
-            nested_properties += list(self._collect_properties(inner_schema))
-    for combinator in ("anyOf", "oneOf"):
-        if combinator in has:
-            for inner_schema in schema / combinator:
-                yield from self(inner_schema, require_properties=False, meta_checked=True)
-    for single in ("not", "items"):
-        if single in has:
-            yield from self(schema / single, require_properties=False, meta_checked=True)
-    if "properties" in has:
-        for _, prop_schema in (schema / "properties").items():
-            yield from self(prop_schema, require_properties=False, meta_checked=True)
-
-    required = "required" in has and (schema / "required").read_value() or []
-    properties = "properties" in has and (schema / "properties").keys() or []
-    extra_properties = list(set(required) - set(properties) - set(nested_properties)) if "allOf" in has else []
-    if extra_properties and require_properties:
-        yield ExtraParametersError(f"Required list has not defined properties: {extra_properties}")
-
-    if "default" in has:
-        default_value = (schema / "default").read_value()
-        nullable_value = (schema / "nullable").read_value() if "nullable" in has else False
-        if default_value is not None or nullable_value is not True:
-            yield from self.default_validator(schema, default_value)
-
-
-class _IdSet(set):
-    """The schema validator remembers visited schemas in lists (`id in list`: quadratic on specs
-    with thousands of schemas); a set with the list's `append` does the same in constant time."""
-
-    append = set.add
-
-
-def _with_id_sets(original_init):
-    def __init__(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        for name in ("visited_schema_ids", "meta_checked_schema_ids"):
-            if isinstance(getattr(self, name, None), list):
-                setattr(self, name, _IdSet(getattr(self, name)))
-
-    return __init__
-
-
-def _fast_meta_check(thorough):
-    """Checking each schema against its meta-schema with pure-Python jsonschema was half of all
-    validation time. jsonschema-rs answers "valid?" first; only a schema it rejects, or one with a
-    regex Python cannot compile (the meta-schema's `format: regex`, which jsonschema checks with
-    Python's `re` and jsonschema-rs with its own engine), gets the thorough check and its message."""
-
-    def check(self, schema, schema_value):
-        try:
-            _, validator_cls = _meta_schema_check(self, schema, schema_value)
-        except ValueError:
-            return thorough(self, schema, schema_value)
-        fast = _fast_meta_validator(validator_cls) if validator_cls is not None else None
-        try:
-            if fast is not None and fast.is_valid(schema_value) and _python_regexes_compile(schema_value):
-                return None
-        except Exception:  # a value jsonschema-rs cannot take (bytes from !!binary, …)
-            pass
-        return thorough(self, schema, schema_value)
-
-    return check
-
-
-def _meta_schema_check(keyword_validator, schema, schema_value):
-    """The validator's meta-schema check for a schema (`check_schema`, maybe a partial with its
-    format checker) and the validator class it belongs to (None if it is something else)."""
-    checker = keyword_validator._get_schema_checker(schema, schema_value)
-    return checker, getattr(getattr(checker, "func", checker), "__self__", None)
-
-
-_FAST_META: dict[type, Any] = {}
-
-
-def _fast_meta_validator(validator_cls):
-    if validator_cls not in _FAST_META:
-        fast = None
-        try:
-            import jsonschema_rs
-            from openapi_schema_validator.validators import OPENAPI_SPECIFICATIONS
-
-            registry = jsonschema_rs.Registry([(uri, OPENAPI_SPECIFICATIONS.contents(uri))
-                                               for uri in OPENAPI_SPECIFICATIONS])
-            fast = jsonschema_rs.validator_for(validator_cls.META_SCHEMA, registry=registry,
-                                               validate_formats=False)
-        except Exception:  # no jsonschema-rs, or a meta-schema it cannot compile: always thorough
-            fast = None
-        _FAST_META[validator_cls] = fast
-    return _FAST_META[validator_cls]
-
-
-def _python_regexes_compile(schema_value) -> bool:
-    """False if any `pattern` string or `patternProperties` key anywhere below is not a Python regex
-    (over-approximates where a schema may be: a false only costs the thorough check)."""
-    import re
-
-    stack = [schema_value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            pattern = node.get("pattern")
-            candidates = [pattern] if isinstance(pattern, str) else []
-            props = node.get("patternProperties")
-            if isinstance(props, dict):
-                candidates += [k for k in props if isinstance(k, str)]
-            for candidate in candidates:
-                try:
-                    re.compile(candidate)
-                except (re.error, RecursionError, OverflowError, ValueError):
-                    return False
-            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend(v for v in node if isinstance(v, (dict, list)))
-    return True
-
-
-def _deterministic_meta_check(original):
-    """The validator reports the first meta-schema error of a schema, and which one comes first
-    depends on set iteration (the hash seed) inside jsonschema: the same spec gave different
-    findings from run to run. Report the most specific one (deepest path, then path and message)
-    instead; this only runs for schemas that are invalid."""
-
-    def check(self, schema, schema_value):
-        error = original(self, schema, schema_value)
-        if error is None:
-            return None
-        from jsonschema.validators import validator_for
-
-        checker, validator_cls = _meta_schema_check(self, schema, schema_value)
-        if validator_cls is None:
-            return error
-        meta_cls = validator_for(validator_cls.META_SCHEMA, default=validator_cls)  # as check_schema does
-        format_checker = getattr(checker, "keywords", {}).get("format_checker", meta_cls.FORMAT_CHECKER)
-        from openapi_schema_validator.validators import OPENAPI_SPECIFICATIONS  # the OAS meta-schemas
-
-        meta = meta_cls(validator_cls.META_SCHEMA, format_checker=format_checker, registry=OPENAPI_SPECIFICATIONS)
-        errors = sorted(meta.iter_errors(schema_value),
-                        key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path], e.message))
-        if not errors:
-            return error
-        from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-
-        return OpenAPIValidationError.create_from(errors[0])
-
-    return check
+    return extend(validator_cls, {name: counted(keyword) for name, keyword in validator_cls.VALIDATORS.items()})
 
 
 def _errors(validator) -> Iterator[Any]:
@@ -504,7 +301,6 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def _release_validator_cache(cls) -> None:
-    # iter_errors is lru_cached per validator instance, keeping every validated document alive.
-    cached = getattr(cls.iter_errors, "__wrapped__", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
+    from machaudit.sources import validator_speedups
+
+    validator_speedups.release_cache(cls)

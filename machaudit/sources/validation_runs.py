@@ -146,10 +146,12 @@ class ValidationRun:
         for future in as_completed(pending):
             key = pending[future]
             try:
-                worker_request, issues = future.result()
+                worker_request, stamps, issues = future.result()
             except Exception:  # a worker that died (out of memory, a signal): validated here instead
                 continue
-            if worker_request == self._wanted[key][0]:
+            request = self._wanted[key][0]
+            # The same files, as this process read them (a file changed in between: validated here)
+            if worker_request == request and stamps == tuple(self.store.stamp(f) for f in request.files):
                 computed[key] = issues
                 advance()
         self.close(wait=True)
@@ -240,8 +242,10 @@ def _warm_up() -> None:
 _worker_fetchers: dict[tuple[Limits, tuple[str, ...]], object] = {}
 
 
-def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> tuple[Request | None, list[ValidationIssue]]:
-    """Read the spec as the audit does, then validate it: (the request it amounts to, issues).
+def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) \
+        -> tuple[Request | None, tuple, list[ValidationIssue]]:
+    """Read the spec as the audit does, then validate it: (the request it amounts to, the (size,
+    mtime) of each file it read, issues).
     A store per spec: a worker holds one spec's documents at a time, not all it has validated.
     `handed`: what `start_early` parsed of the spec file: (stamp, marshalled document)."""
     from machaudit.sources.openapi import read_spec, validatable
@@ -262,11 +266,11 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) -> 
             expect_early(shared_key, stamp, shared_limits, functools.partial(_same, document))
     spec = read_spec(spec_store, key)
     if not validatable(spec):
-        return None, []
+        return None, (), []
     request = request_for(spec)
     issues = _validate_located(spec_store, request)
     _keep_shared(spec_store, request)
-    return request, issues
+    return request, tuple(spec_store.stamp(f) for f in request.files), issues
 
 
 # In a worker: large documents that specs reference besides their own file (a shared schema
@@ -330,7 +334,8 @@ def _digest(store: DocumentStore, request: Request) -> str:
     """Hash of what decides the result: tool versions, the spec's key and every file it reads."""
     digest = hashlib.sha256()
     # The working folder too: cached locations hold file names as shown, relative to it.
-    for part in (*_tool_identity(), request.version, str(request.refs_ok), request.key, os.getcwd()):
+    for part in (*_tool_identity(), request.version, str(request.refs_ok), request.key, os.getcwd(),
+                 str(store.limits.validation_steps)):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     for key in request.files:
         try:
