@@ -118,3 +118,20 @@ def test_a_bff_without_a_definition_is_taken_to_pass_its_backends_on_and_says_so
     assert found["path"] == [ref("component", "web"), ref("api", "shop-bff-api"), ref("component", "shop-bff"),
                              ref("api", "order-api")]
     assert found["note"] == "shop-bff-api has no readable definition: shop-bff (bff) is taken to pass on the APIs it consumes"
+
+
+def test_internal_only_step_names_the_reached_service_that_calls_it(tmp_path):
+    """Without a call centre, ordering is internal-only; JRN002 says that pricing, which the
+    channels do reach, calls the order API: it may take the step for the customer."""
+    folder = write_stack(tmp_path, [
+        component("app", "mobile-app", consumes=["pricing-api"]),
+        component("pricing", "service", consumes=["order-api"], provides=["pricing-api"]),
+        component("order-service", "service", provides=["order-api"]),
+        api("pricing-api", "prices.yaml"), api("order-api", "orders.yaml"),
+    ], SPECS)
+    assert cell(journey_json(folder), "place-order", "app")["state"] == INTERNAL_ONLY
+    found = [f for f in audit(folder, "JRN002") if f["subject"] == "touchpoint place-order"]
+    assert [f["message"] for f in found] == [
+        "'place-order' exists as POST /orders of order-api, but no customer channel or call centre reaches it; "
+        "only pricing (provides pricing-api, which app uses) calls it, behind the channels' entry points: if that "
+        "service takes this step for the customer, map the operation that does it with x-machaudit-touchpoint"]
