@@ -2,7 +2,8 @@
 
 - Spree storefront (`docs/api-reference/storefront.yaml`) defines bearerAuth and orderToken and
   applies them to most operations; `POST /api/v2/storefront/account` ("Create an Account") is
-  sign-up and `GET /api/v2/storefront/taxons` lists categories: both open on purpose.
+  sign-up and `GET /api/v2/storefront/taxons` lists categories: both open on purpose. The v3 store
+  API's `GET /api/v3/store/digitals/{token}` says "No API key or authentication required".
 - Medusa admin applies api_token/cookie_auth/jwt_token to nearly every operation, not to
   `GET /admin/users` ("List Users", returns e-mail addresses): the contract omits what the server
   enforces, so "not declared", medium for the personal data.
@@ -48,9 +49,11 @@ def test_no_unsecured_verdict_where_the_specs_say_how_callers_authenticate(folde
     assert {f["evidence"]["verdict"] for f in findings} <= {"security-not-declared", "implemented-contract"}
 
 
-def test_spree_sign_up_and_taxons_are_open_on_purpose():
+def test_spree_sign_up_taxons_and_token_downloads_are_open_on_purpose():
     assert result("spree", "storefront.yaml POST /api/v2/storefront/account")["state"] == "not-applicable"
     assert result("spree", "storefront.yaml GET /api/v2/storefront/taxons")["state"] == "not-applicable"
+    # "No API key or authentication required — the token itself grants access."
+    assert result("spree", "store.yaml GET /api/v3/store/digitals/{token}")["state"] == "not-applicable"
 
 
 def test_medusa_admin_users_security_not_declared():

@@ -29,7 +29,8 @@ AUTH_WORDS = re.compile(
 
 # Words that say the opposite: the operation is open on purpose.
 NO_AUTH_WORDS = re.compile(
-    r"\b(no (authentication|auth|credentials|api key|login) (is )?(required|needed)|"
+    r"\b(no (authentication|auth|credentials|api key|login|token)((,| or| and) (authentication|auth|credentials|api key|login|token))* "
+    r"(is |are )?(required|needed)|"
     r"(does not|doesn't|do not|don't) (require|need) (any )?(authentication|auth|credentials|an api key|a login)|"
     r"without (authentication|credentials|an api key|logging in)|unauthenticated (access|callers?|requests?)|"
     r"publicly accessible|public endpoint)\b",

@@ -18,6 +18,7 @@ from tests.conftest import run_cli
     ("Requires a Bearer token.", "Bearer"),
     ("Retrieve the logged-in customer.", "logged-in customer"),
     ("No API key required: this endpoint is open.", ""),  # the opposite, not evidence of auth
+    ("No API key or authentication required — the token itself grants access.", ""),  # Spree digitals
     ("Lists the product's variants.", ""),
 ])
 def test_auth_phrase(text, found):
