@@ -12,6 +12,7 @@ Every cell carries its evidence: the operation, the graph path, the match reason
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -464,7 +465,7 @@ def entry_paths(stack: Stack, channel: str, without: frozenset[str] = frozenset(
     if entity is None or channel in without:
         return {}
     reached: dict[str, Entry] = {}
-    queue: list[tuple[str, Entry]] = []
+    queue: deque[tuple[str, Entry]] = deque()
 
     def visit(api: str, entry: Entry) -> None:
         if api in stack.entities and stack.entities[api].kind == "api" and api not in reached:
@@ -485,7 +486,7 @@ def entry_paths(stack: Stack, channel: str, without: frozenset[str] = frozenset(
             for api, assumed in _passed_on(stack, used, None):
                 visit(api, Entry((channel, target, api), assumed))
     while queue:  # breadth first: the first path found to an API is a shortest one
-        api, entry = queue.pop(0)
+        api, entry = queue.popleft()
         for provider in stack.providers_of(api):
             if provider.ref in without or provider.ref in entry.path:
                 continue
