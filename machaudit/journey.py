@@ -1,7 +1,8 @@
 """The customer journey: touchpoints, matching operations to them, and reachability per channel.
 
 A touchpoint × channel cell is one of:
-- self-service: the channel reaches (through gateways, BFFs, services) an API exposing it;
+- self-service: the channel reaches an API exposing it: one it consumes, one a gateway routes it to,
+  or its BFF's own API (see entry_paths: a backend's outbound calls do not count);
 - phone-only: only the call centre reaches one; the customer has to phone;
 - internal-only: an operation exists, but no customer channel and no call centre reaches it;
 - missing: no operation anywhere.
@@ -11,12 +12,12 @@ Every cell carries its evidence: the operation, the graph path, the match reason
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
-import networkx as nx
 import yaml
 
 from machaudit.graph import Graphs
@@ -109,7 +110,7 @@ class Cell:
     channel: str
     state: str
     match: Match | None = None
-    path: tuple[str, ...] = ()  # channel ... api, through the full graph
+    path: tuple[str, ...] = ()  # channel, api[, gateway or bff, api …]: how the channel gets there
     note: str = ""
 
 
@@ -377,8 +378,9 @@ def _may_match(combined: re.Pattern | None, text: str) -> bool:
     return combined is None or combined.search(text) is not None
 
 
-def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = None,
+def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journey | None = None,
                       min_confidence: float = MIN_CONFIDENCE) -> JourneyMap:
+    """The touchpoint map. (`graphs` is not needed: reachability follows entry points, see entry_paths.)"""
     journey = journey or default_journey()
     # Operations by API entity (inferred APIs included: their operations exist, reachable by no one).
     touchpoints = journey.touchpoints
@@ -401,20 +403,20 @@ def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = No
 
     customer = sorted(c.ref for c in stack.channels if c.type != PHONE_TYPE)
     phone = sorted(c.ref for c in stack.channels if c.type == PHONE_TYPE)
-    full = graphs.sync_only("full")  # a channel reaches what it can call, not what events reach
-    reach = {c: _reachable(full, c) for c in customer + phone}
+    reach = {c: entry_paths(stack, c) for c in customer + phone}
 
     cells: dict[tuple[str, str], Cell] = {}
     for touchpoint in journey.touchpoints:
         found = matches[touchpoint.name]
-        reached = {c: _first_reached(full, c, reach[c], found) for c in customer + phone}
+        reached = {c: _first_reached(reach[c], found) for c in customer + phone}
         customer_reaches = any(reached[c] for c in customer)
         phone_reaches = any(reached[c] for c in phone)
         for channel in customer + phone:
             hit = reached[channel]
             if hit:
-                match, path = hit
-                note = "a call-centre agent can do it for the customer" if channel in phone else ""
+                match, path, assumed = hit
+                note = "; ".join(n for n in ("a call-centre agent can do it for the customer" if channel in phone else "",
+                                             assumed) if n)
                 cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, SELF_SERVICE, match, path, note)
                 continue
             if channel in phone:
@@ -428,8 +430,8 @@ def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = No
             note = ""
             if state == PHONE_ONLY:
                 agent = next(c for c in phone if reached[c])
-                match, path = reached[agent]
-                note = "only the call centre reaches it"
+                match, path, assumed = reached[agent]
+                note = "; ".join(n for n in ("only the call centre reaches it", assumed) if n)
                 cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, state, match, path, note)
                 continue
             if state == INTERNAL_ONLY and customer_reaches:
@@ -438,26 +440,96 @@ def build_journey_map(stack: Stack, graphs: Graphs, journey: Journey | None = No
     return JourneyMap(journey, tuple(customer + phone), cells, {k: tuple(v) for k, v in matches.items()})
 
 
-def _reachable(graph: nx.DiGraph, channel: str) -> dict[str, list[str]]:
-    """Shortest path from a channel to every node it reaches (consumes / served-by / depends-on)."""
-    if channel not in graph:
+# -- reachability -------------------------------------------------------------------------------
+#
+# A channel reaches an operation only through an entry point made for it: an API it consumes (or
+# uses through `dependsOn`), an API a gateway routes to, or a BFF's own API. A backend service's
+# outbound calls never extend what a channel reaches: the app that asks pricing for a price cannot
+# place an order because pricing happens to call the order API.
+
+# Component types that route callers on to the APIs they consume (narrowed by `machaudit.io/routes`).
+ROUTING_TYPES = frozenset({"api-gateway", "ingress", "ipaas", "esb"})
+BFF_TYPE = "bff"
+ROUTES_ANNOTATION = "routes"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How a channel reaches one API: the path (channel, api, gateway, api, …) and any assumption made."""
+
+    path: tuple[str, ...]
+    assumed: str = ""
+
+
+def entry_paths(stack: Stack, channel: str, without: frozenset[str] = frozenset()) -> dict[str, Entry]:
+    """Every API the channel can call, with the shortest path to it; `without` leaves components out
+    (to ask what the channel still reaches when one of them is down)."""
+    entity = stack.entities.get(channel)
+    if entity is None or channel in without:
         return {}
-    return nx.single_source_shortest_path(graph, channel)
+    reached: dict[str, Entry] = {}
+    queue: deque[tuple[str, Entry]] = deque()
+
+    def visit(api: str, entry: Entry) -> None:
+        if api in stack.entities and stack.entities[api].kind == "api" and api not in reached:
+            reached[api] = entry
+            queue.append((api, entry))
+
+    for api in entity.consumes_apis:
+        visit(api, Entry((channel, api)))
+    for target in entity.depends_on:
+        used = stack.entities.get(target)
+        if used is None or target in without:
+            continue
+        if used.kind == "api":
+            visit(target, Entry((channel, target)))
+        elif used.kind == "component":
+            for api in used.provides_apis:  # depending on a component means using what it provides
+                visit(api, Entry((channel, api)))
+            for api, assumed in _passed_on(stack, used, None):
+                visit(api, Entry((channel, target, api), assumed))
+    while queue:  # breadth first: the first path found to an API is a shortest one
+        api, entry = queue.popleft()
+        for provider in stack.providers_of(api):
+            if provider.ref in without or provider.ref in entry.path:
+                continue
+            for onward, assumed in _passed_on(stack, provider, api):
+                visit(onward, Entry(entry.path + (provider.ref, onward),
+                                    "; ".join(a for a in (entry.assumed, assumed) if a)))
+    return reached
+
+
+def _passed_on(stack: Stack, component, via: str | None) -> list[tuple[str, str]]:
+    """The APIs a component lets its callers reach beyond its own API `via`, each with the
+    assumption that made it so ("" when the catalog says so)."""
+    if component.type in ROUTING_TYPES:
+        routes = set(component.annotation_list(ROUTES_ANNOTATION))
+        return [(api, "") for api in component.consumes_apis
+                if not routes or api in routes or ref_name(api) in routes]
+    if component.type == BFF_TYPE and via is not None and _undefined(stack, via):
+        # What the BFF offers its channel is its own API; with no readable definition of it, the
+        # best reading is that it passes on what it consumes, and the cell says so.
+        return [(api, f"{ref_name(via)} has no readable definition: {component.name} (bff) is taken to "
+                      f"pass on the APIs it consumes") for api in component.consumes_apis]
+    return []
+
+
+def _undefined(stack: Stack, api: str) -> bool:
+    entity = stack.entities.get(api)
+    return entity is not None and stack.spec_of(entity) is None
 
 
 def _rank(match: Match, path) -> tuple:
     return match.confidence, -len(path), match.operation.startswith("GET ")
 
 
-def _first_reached(graph: nx.DiGraph, channel: str, paths: Mapping[str, list[str]],
-                   matches: Iterable[Match]) -> tuple[Match, tuple[str, ...]] | None:
-    """The best-matching operation whose API the channel reaches, and the path to it."""
+def _first_reached(entries: Mapping[str, Entry], matches: Iterable[Match]) -> tuple[Match, tuple[str, ...], str] | None:
+    """The best-matching operation whose API the channel reaches, the path to it and its assumption."""
     best = None
     for match in matches:
-        path = paths.get(match.api)
-        if path is None:
+        entry = entries.get(match.api)
+        if entry is None:
             continue
-        candidate = (match, tuple(path))
-        if best is None or _rank(match, path) > _rank(best[0], best[1]):
-            best = candidate
+        if best is None or _rank(match, entry.path) > _rank(best[0], best[1]):
+            best = (match, entry.path, entry.assumed)
     return best

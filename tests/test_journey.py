@@ -695,16 +695,16 @@ def test_sockshop_touchpoints(sockshop_map):
                                                 "DELETE /carts/{customerId}/items/{itemId}"}
     assert operations(sockshop_map, "place-order") == {"POST /orders"}
     assert "GET /catalogue" in operations(sockshop_map, "product-search")
-    for name in ("product-search", "product-detail", "cart", "place-order", "payment", "account-self-service"):
+    for name in ("product-search", "product-detail", "cart", "place-order", "account-self-service"):
         assert cell(sockshop_map, name, "front-end")["state"] == SELF_SERVICE, name
 
 
-def test_sockshop_payment_is_reached_through_the_order_service(sockshop_map):
-    """front-end does not call payment itself; orders does, when an order is placed."""
+def test_sockshop_payment_is_not_reached_through_the_order_service(sockshop_map):
+    """front-end does not call payment itself; orders does, when an order is placed. A backend's
+    outbound call is not an entry point: the front-end cannot call POST /paymentAuth."""
     found = cell(sockshop_map, "payment", "front-end")
-    assert found["operation"]["operation"] == "POST /paymentAuth"
-    assert found["path"] == [ref("component", "front-end"), ref("api", "orders-api"), ref("component", "orders"),
-                             ref("api", "payment-api")]
+    assert found["state"] == INTERNAL_ONLY
+    assert found["operation"]["operation"] == "POST /paymentAuth" and found["path"] == []
 
 
 def test_sockshop_adding_to_the_cart_is_not_a_product_search(sockshop_map):

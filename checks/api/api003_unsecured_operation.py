@@ -1,9 +1,13 @@
 import re
+from dataclasses import dataclass
 
-from machaudit.findings import Location, Severity
+from machaudit.findings import Location, Severity, escape_pointer_token
 from machaudit.registry import check
-from machaudit.spec_analysis import operation_node, pii_properties, response_schemas
-from machaudit_checks.api._common import definition_gaps, openapi_specs, short_list
+from machaudit.spec_analysis import operation_node, pii_properties, resolve, response_schemas
+from machaudit_checks.api import _auth
+from machaudit_checks.api._common import apis_of, definition_gaps, openapi_specs, short_list
+
+UNSECURED, NOT_DECLARED, CONTRACT = "unsecured", "security-not-declared", "implemented-contract"
 
 
 @check("API003", "unsecured-operation", severity="high", options={
@@ -20,24 +24,39 @@ from machaudit_checks.api._common import definition_gaps, openapi_specs, short_l
     "public_read_paths": [
         r"(^|/)(products?|product-\w+|catalog(ue)?s?|categor(y|ies)|collections?|tags?|brands?|search|suggest(ions)?|"
         r"variants?|assortments?|regions?|countr(y|ies)|currenc(y|ies)|locales?|languages?|shipping-options?|"
+        r"taxons?|taxonom(y|ies)|posts?|post_categories|policies|pages|blogs?|articles|cms|"
         r"payment-methods?|payment-providers?|return-reasons?|store-?locations?|stores|"
         r"artikel|produkte?|katalog|kategorien?|suche|marken)(/|$)",
     ],
+    # Sign-up: a POST creating a customer account, on a customer-facing (store, storefront, shop) API.
+    "sign_up_paths": [r"(^|/)(customers?|accounts?|users?|registrations?|members?|kunden)/?$"],
 })
 def unsecured_operation(ctx):
-    """What: an operation without effective security: neither the operation nor the document
-    applies a security requirement, or it applies an empty one (`security: []`, or `{}` which lets
-    anonymous callers in). Critical when its successful responses carry personal data, which are
-    named. Health probes, discovery, sign-in/sign-up and public catalogue reads are exempt
-    (options public_paths and public_read_paths).
+    """What: an operation no caller has to authenticate for, or whose contract does not say how
+    they do. Three verdicts, each naming the evidence weighed:
+    - unsecured (high; critical when the response carries personal data, which are named): the
+      operation applies an empty requirement (`security: []`, or `{}` beside others), or
+      `x-amazon-apigateway-auth: NONE`, or nothing anywhere says it is secured;
+    - security not declared in the contract (low; medium with personal data): no `security`
+      applies, but the spec or catalog shows the API is secured: descriptions speak of session
+      cookies, bearer tokens, API keys or OAuth; an API-gateway extension
+      (`x-amazon-apigateway-auth`, `-authorizer`, `-authtype`) secures it; security schemes are
+      defined but not applied; or the catalog exposes the API only through an api-gateway with a
+      `machaudit.io/auth` annotation;
+    - a contract you implement (low): webhooks, callbacks and endpoints the platform calls on your
+      server ("you implement this endpoint") are judged on whether they say how the receiver tells
+      the caller is genuine (security, signature, HMAC), not as exposed operations.
+    Health probes, discovery, sign-in, sign-up (a POST creating an account on a store API),
+    password reset and public catalogue reads without personal data are exempt (options
+    public_paths, public_read_paths, sign_up_paths).
 
     Why it matters for MACH: in a composable stack every API is reachable by many consumers,
     gateways and partners; a contract that does not say how callers authenticate gets generated
     clients, gateway routes and partner integrations that send no credentials, and an anonymous
     endpoint that returns customers' addresses is a data breach waiting for a crawler.
 
-    Example: `GET /customers/{id}/addresses` with no `security`, returning `street`, `postcode`
-    and `email`.
+    Example: `GET /customers/{id}/addresses` with no `security` anywhere in the spec and no word
+    of authentication, returning `street`, `postcode` and `email`.
 
     Fix: declare the scheme under `components.securitySchemes` and apply it, once at the root
     (`security: [{oauth2: [orders.read]}]`) or per operation; keep `security: []` for the
@@ -46,32 +65,198 @@ def unsecured_operation(ctx):
     yield from definition_gaps(ctx, "whether its operations are secured")
     public = [re.compile(p, re.IGNORECASE) for p in ctx.options["public_paths"]]
     public_reads = [re.compile(p, re.IGNORECASE) for p in ctx.options["public_read_paths"]]
+    sign_up = [re.compile(p, re.IGNORECASE) for p in ctx.options["sign_up_paths"]]
     for spec in openapi_specs(ctx):
-        if not spec.operations:
+        contracts = list(_webhooks_and_callbacks(spec))
+        if not spec.operations and not contracts:
             yield ctx.not_applicable(spec.display, "the spec declares no operations")
             continue
-        schemes = _scheme_names(spec)
+        facts = _facts(ctx, spec)
         for op in spec.operations:
             subject = f"{spec.display} {op.label}"
             if _secured(op.security):
                 yield ctx.passed(subject, "security: " + _describe(op.security))
                 continue
+            wording = f"{op.summary} {op.description}"
+            receiver = _auth.phrase(_auth.RECEIVER_WORDS, wording) or facts.receiver
+            if receiver:
+                yield _judge_contract(ctx, spec, subject, op.label, op.pointer, op.security, wording, facts,
+                                      f"its description says {receiver!r}")
+                continue
             if any(p.search(op.path) for p in public):
                 yield ctx.not_applicable(subject, f"{op.label} is public by design (options public_paths)")
+                continue
+            if op.method == "POST" and facts.customer_facing and any(p.search(op.path) for p in sign_up):
+                yield ctx.not_applicable(subject, f"{op.label} is sign-up on a store API (options sign_up_paths)")
                 continue
             pii = _personal_data(spec, op)
             if op.method in ("GET", "HEAD") and not pii and any(p.search(op.path) for p in public_reads):
                 yield ctx.not_applicable(subject, f"{op.label} is a public catalogue read (options public_read_paths)")
                 continue
+            verdict, why, evidence = _weigh(spec, op, wording, facts, pii)
+            if verdict is None:
+                yield ctx.not_applicable(subject, f"{op.label} {why}")
+                continue
+            severity = (Severity.CRITICAL if pii else None) if verdict == UNSECURED else \
+                (Severity.MEDIUM if pii else Severity.LOW)
             yield ctx.fail(
                 subject,
-                f"{op.label} {_why(op, spec, schemes)}"
+                f"{op.label} {why}"
                 + (f"; its response carries personal data ({', '.join(sorted({k for _, k in pii}))}): "
                    f"{short_list(_examples(pii), 6)}" if pii else ""),
                 Location(spec.display, op.pointer + ("/security" if _declared_on_operation(spec, op) else "")),
-                evidence={"security": op.security, "schemes": schemes, "pii": [p for p, _ in pii]},
-                severity=Severity.CRITICAL if pii else None,
+                evidence={"verdict": verdict, "security": op.security, "schemes": facts.schemes,
+                          "weighed": evidence, "pii": [p for p, _ in pii]},
+                severity=severity,
             )
+        for label, pointer, security, wording in contracts:
+            subject = f"{spec.display} {label}"
+            if _secured(security):
+                yield ctx.passed(subject, f"a contract you implement; the caller authenticates with {_describe(security)}")
+                continue
+            yield _judge_contract(ctx, spec, subject, label, pointer, security, wording, facts,
+                                  "it is an OpenAPI webhook or callback")
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What one spec (and the catalog around it) says about authentication, read once per spec."""
+
+    schemes: list[str]
+    applied: int  # operations that apply a scheme
+    total: int
+    info_auth: str  # a phrase of info.description that speaks of authentication
+    info_open: str  # … or says none is needed
+    scheme_gateway: list[str]  # schemes carrying API-gateway extensions
+    gateways: list[str]  # authenticating gateways in front (catalog)
+    customer_facing: bool
+    receiver: str  # info.description says the reader implements this API
+
+
+def _facts(ctx, spec) -> _Facts:
+    data = spec.data if isinstance(spec.data, dict) else {}
+    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    description = str(info.get("description") or "")
+    components = data.get("components") if isinstance(data.get("components"), dict) else {}
+    schemes = components.get("securitySchemes") or data.get("securityDefinitions")  # 3.x, Swagger 2.0
+    title = str(info.get("title") or "")
+    return _Facts(
+        schemes=sorted(str(k) for k in schemes) if isinstance(schemes, dict) else [],
+        applied=sum(1 for op in spec.operations if _secured(op.security)),
+        total=len(spec.operations),
+        info_auth=_auth.auth_phrase(description),
+        info_open=_auth.phrase(_auth.NO_AUTH_WORDS, description),
+        scheme_gateway=_auth.scheme_gateway_extensions(schemes),
+        gateways=_auth.gateways_in_front(ctx.stack, [a.ref for a in apis_of(ctx, spec)]),
+        customer_facing=bool(CUSTOMER_FACING.search(title)
+                             or any(CUSTOMER_FACING_PATH.search(op.path) for op in spec.operations[:50])),
+        receiver=_auth.phrase(_auth.RECEIVER_WORDS, description),
+    )
+
+
+CUSTOMER_FACING = re.compile(r"\b(store|storefront|shop|webshop|shopper)\b", re.IGNORECASE)
+CUSTOMER_FACING_PATH = re.compile(r"(^|/)(store|storefront|shop|shopper)(/|$)", re.IGNORECASE)
+
+
+def _weigh(spec, op, wording: str, facts: _Facts, pii) -> tuple[str | None, str, list[str]]:
+    """(verdict, why, evidence weighed) for an operation without effective security; verdict None:
+    public on purpose, by its own words."""
+    gateway_kind, gateway_shown = _auth.gateway_auth(op.extensions)
+    stated = [f"{gateway_shown} on the operation"] if gateway_kind == "secured" else []
+    op_auth = _auth.auth_phrase(wording)
+    if op_auth:
+        stated.append(f"its description speaks of {op_auth!r}")
+    if facts.info_auth:
+        stated.append(f"info.description speaks of {facts.info_auth!r}")
+    if facts.schemes:
+        used = f", applied to {facts.applied} of its {facts.total} operations" if facts.applied else ", applied nowhere"
+        stated.append(f"the spec defines {', '.join(facts.schemes)}{used}")
+    if facts.scheme_gateway:
+        stated.append(f"API-gateway authorizers on {', '.join(facts.scheme_gateway)}")
+    if facts.gateways:
+        stated.append(f"the catalog exposes it only through {', '.join(facts.gateways)}")
+    if op.security is not None and gateway_kind != "secured":  # `security: []` or `{}`: open on purpose
+        return UNSECURED, _explicitly_open(op), [_explicitly_open(op)]
+    if gateway_kind == "open":
+        return UNSECURED, f"is explicitly unsecured at the gateway (`{gateway_shown}`)", [gateway_shown]
+    said_open = _auth.phrase(_auth.NO_AUTH_WORDS, wording) or (facts.info_open if not facts.info_auth else "")
+    if said_open and not op_auth:
+        if not pii:
+            return None, f"is public by its own description ({said_open!r})", [said_open]
+        return UNSECURED, f"is public by its own description ({said_open!r})", [said_open]
+    if stated:
+        return (NOT_DECLARED, "declares no security in its contract (no `security` applies), but the spec or "
+                "catalog speaks of authentication: " + "; ".join(stated), stated)
+    return UNSECURED, ("has no security at all: no `security` applies, the spec defines no security scheme, "
+                       "and neither its descriptions, gateway extensions nor the catalog speak of authentication"), []
+
+
+def _explicitly_open(op) -> str:
+    if op.security == ():
+        return "is explicitly unsecured (`security: []`)"
+    named = [" + ".join(r) for r in op.security if r]
+    return ("lets anonymous callers in: its security includes an empty requirement `{}`"
+            + (f" beside {' or '.join(named)}" if named else ""))
+
+
+def _judge_contract(ctx, spec, subject: str, label: str, pointer: str, security, wording: str, facts: _Facts,
+                    because: str):
+    """A webhook, callback or endpoint the reader implements: does the contract say how the
+    receiver knows the call is genuine?"""
+    proof = (_auth.phrase(_auth.CALLER_PROOF_WORDS, wording) or _auth.auth_phrase(wording)
+             or facts.info_auth)
+    if proof:
+        return ctx.passed(subject, f"a contract you implement ({because}); the caller proves itself: {proof!r}")
+    return ctx.fail(
+        subject,
+        f"{label} is a contract you implement ({because}), and it does not say how you can tell the caller "
+        "is genuine: no security requirement, signature, HMAC or credentials described",
+        Location(spec.display, pointer),
+        evidence={"verdict": CONTRACT, "security": security, "schemes": facts.schemes, "weighed": [because]},
+        severity=Severity.LOW,
+    )
+
+
+def _webhooks_and_callbacks(spec):
+    """(label, pointer, effective security, wording) of each OpenAPI 3.1 webhook and each callback."""
+    data = spec.data if isinstance(spec.data, dict) else {}
+    root_security = data.get("security")
+    webhooks = data.get("webhooks") if isinstance(data.get("webhooks"), dict) else {}
+    for name, raw in webhooks.items():
+        _, item = resolve(spec, raw)
+        for method, node in _methods(item):
+            yield (f"webhook {name} {method.upper()}", f"/webhooks/{escape_pointer_token(str(name))}/{method}",
+                   _security_of(node, root_security), _words(node))
+    for op in spec.operations:
+        key, node = operation_node(spec, op)
+        callbacks = node.get("callbacks") if isinstance(node.get("callbacks"), dict) else {}
+        for name, raw in callbacks.items():
+            _, callback = resolve(spec, raw, key)
+            for expression, raw_item in (callback.items() if isinstance(callback, dict) else ()):
+                _, item = resolve(spec, raw_item, key)
+                for method, cb in _methods(item):
+                    yield (f"{op.label} callback {name} {method.upper()} {expression}",
+                           f"{op.pointer}/callbacks/{escape_pointer_token(str(name))}/"
+                           f"{escape_pointer_token(str(expression))}/{method}",
+                           _security_of(cb, root_security), _words(cb))
+
+
+def _methods(item):
+    if isinstance(item, dict):
+        for method in ("get", "put", "post", "delete", "patch", "head", "options"):
+            if isinstance(item.get(method), dict):
+                yield method, item[method]
+
+
+def _security_of(node: dict, root):
+    value = node.get("security", root)
+    if not isinstance(value, list):
+        return None
+    return tuple(tuple(str(k) for k in req) if isinstance(req, dict) else () for req in value)
+
+
+def _words(node: dict) -> str:
+    return f"{node.get('summary') or ''} {node.get('description') or ''}"
 
 
 def _personal_data(spec, op) -> list[tuple[str, str]]:
@@ -94,26 +279,6 @@ def _secured(security) -> bool:
 
 def _describe(security) -> str:
     return " or ".join(" + ".join(req) for req in security)
-
-
-def _why(op, spec, schemes) -> str:
-    if op.security is None:
-        if schemes:
-            return (f"applies no security requirement: the spec defines {', '.join(schemes)} but neither the "
-                    "operation nor the document applies it (no `security`)")
-        return "has no security at all: the spec defines no security scheme and applies none"
-    if op.security == ():
-        return "is explicitly unsecured (`security: []`)"
-    named = [" + ".join(r) for r in op.security if r]
-    return ("lets anonymous callers in: its security includes an empty requirement `{}`"
-            + (f" beside {' or '.join(named)}" if named else ""))
-
-
-def _scheme_names(spec) -> list[str]:
-    data = spec.data or {}
-    components = data.get("components") if isinstance(data.get("components"), dict) else {}
-    schemes = components.get("securitySchemes") or data.get("securityDefinitions")  # 3.x, Swagger 2.0
-    return sorted(str(k) for k in schemes) if isinstance(schemes, dict) else []
 
 
 def _declared_on_operation(spec, op) -> bool:

@@ -1,7 +1,4 @@
-import functools
-
-import networkx as nx
-
+from machaudit.journey import entry_paths
 from machaudit.model import ref_name
 from machaudit.registry import check
 
@@ -10,8 +7,9 @@ from machaudit.registry import check
        options={"excluded_channel_types": ["call-center"], "internal_audiences": ["internal"]})
 def headless_without_head(ctx):
     """What: a headless product (`machaudit.io/headless: "true"`) that no customer channel reaches:
-    no website, app, portal, POS or marketplace has a path to it (through BFFs, gateways and
-    services) in the service graph. The call centre and channels marked only
+    no website, app, portal, POS or marketplace calls one of its APIs, directly, through a gateway
+    that routes there or through a BFF (a backend service calling it is no head: see
+    machaudit.journey.entry_paths). The call centre and channels marked only
     `machaudit.io/audience: internal` do not count as heads.
 
     Why it matters for MACH: a headless commerce platform earns its licence through the heads that
@@ -25,7 +23,7 @@ def headless_without_head(ctx):
     product, or record the channel relation in the catalog if it already exists.
     """
     stack = ctx.stack
-    graph = ctx.graphs.services
+    touched = {c.ref: _touched(stack, c.ref) for c in stack.channels}
     excluded = {t.lower() for t in ctx.options["excluded_channel_types"]}
     internal = {a.lower() for a in ctx.options["internal_audiences"]}
     heads, others = [], []
@@ -35,16 +33,14 @@ def headless_without_head(ctx):
             others.append(channel)
         else:
             heads.append(channel)
-    # What each channel reaches, searched once (not once per headless component and channel).
-    reached = functools.cache(lambda channel: nx.descendants(graph, channel) | {channel} if channel in graph else set())
     for component in stack.components:
         if component.annotation("headless").strip().lower() != "true":
             continue
-        reaching = sorted(c.ref for c in heads if component.ref in reached(c.ref))
+        reaching = sorted(c.ref for c in heads if component.ref in touched[c.ref])
         if reaching:
             yield ctx.passed(component.ref, f"reached from {', '.join(ref_name(c) for c in reaching)}")
             continue
-        only = sorted(c.ref for c in others if component.ref in reached(c.ref))
+        only = sorted(c.ref for c in others if component.ref in touched[c.ref])
         if only:
             detail = f"only {', '.join(ref_name(c) for c in only)} reaches it"
         elif heads:
@@ -57,3 +53,12 @@ def headless_without_head(ctx):
             component.location,
             evidence={"channels": sorted(c.ref for c in heads), "reached_only_from": only},
         )
+
+
+def _touched(stack, channel: str) -> set[str]:
+    """The components a channel calls: the providers of the APIs it reaches and those on the way."""
+    out: set[str] = set()
+    for api, entry in entry_paths(stack, channel).items():
+        out.update(entry.path[1:])
+        out.update(p.ref for p in stack.providers_of(api))
+    return out

@@ -27,7 +27,11 @@ def touchpoint_on_unstable_path(ctx):
             if cell.state != SELF_SERVICE:
                 continue
             subject = f"touchpoint {touchpoint.name} via {ref_name(channel)}"
-            unstable = [n for n in cell.path if entities.get(n) and entities[n].lifecycle in UNSTABLE]
+            unstable = [n for n in cell.path if _unstable(entities.get(n))]
+            # The path ends at the API; the components serving it count too, when none of them is stable.
+            serving = ctx.stack.providers_of(cell.match.api)
+            if serving and all(_unstable(p) for p in serving):
+                unstable += [p.ref for p in serving if p.ref not in unstable]
             if unstable:
                 yield ctx.fail(
                     subject,
@@ -38,3 +42,7 @@ def touchpoint_on_unstable_path(ctx):
                 )
             else:
                 yield ctx.passed(subject)
+
+
+def _unstable(entity) -> bool:
+    return entity is not None and entity.lifecycle in UNSTABLE
