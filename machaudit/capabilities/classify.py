@@ -81,7 +81,7 @@ def classify(op: Operation, audience: str, title_words: tuple[str, ...] = (), bo
         reading.confidence = 0.9
         reading.add("read" if op.method == "GET" else "update", "service path")
     else:
-        _read_path(op, segs, body, reading)
+        _read_path(op, segs, body, reading, audience)
     _read_body(op, body, reading)
     _fallback_entity(op, title_words, reading, receiver)
     if reading.entity == "payment" and "/invoice" in op.path.lower() and "payment" not in ev.words(op.path)[-1:]:
@@ -111,12 +111,16 @@ def _action_confidence(why: str) -> float:
     return 0.6 if why.startswith("summary") else 0.95
 
 
-def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _Reading) -> None:
+def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _Reading, audience: str) -> None:
     resources: list[tuple[str, str | None, ev.Segment, str]] = []  # (kind, entity, segment, term)
     action_nouns: list[str | None] = []
+    extra = dict(vocab.PATH_ENTITY_WORDS)
+    if audience in ("shopper", "b2b-buyer"):
+        extra.update(vocab.SHOPPER_ENTITY_WORDS)
+    applied = created = None
     for seg in segs:
         ws = seg.words
-        noun, term = ev.entity_of(ws)
+        noun, term = ev.entity_of(ws, extra=extra)
         verbs = [w for w in ws if w in vocab.VERBS]
         if _is_verb_segment(op, seg, noun, verbs):
             for w in verbs:
@@ -125,9 +129,13 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
                     reading.set_entity(vocab.VERB_ENTITY[w], f"path verb '{w}'", 0.9)
             rest = tuple(w for w in ws if w not in vocab.VERBS)
             action_nouns.append(_owner(rest))
+            if action_nouns[-1] in APPLIED and ws[0] in vocab.APPLY_VERBS:
+                applied = action_nouns[-1]
+            elif action_nouns[-1] and ws[0] in vocab.VERBS and vocab.VERBS[ws[0]] == "create":
+                created = action_nouns[-1]  # `/checkout/create_payment` creates a payment
             continue
         head = ws[-1]
-        head_entity, head_term = ev.entity_of(ws, head_only=True)
+        head_entity, head_term = ev.entity_of(ws, head_only=True, extra=extra)
         if head_entity is not None:
             resources.append(("entity", head_entity, seg, head_term))
         elif head in vocab.ACTION_NOUNS:
@@ -143,7 +151,7 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
             resources.append(("part", ev.entity_of(ws[:-1])[0], seg, head))
         else:
             resources.append(("unknown", None, seg, head))
-    item = _ends_on_item(op.path) or not segs  # `/store`, `/me`: the one record of the caller
+    item = _ends_on_item(op.path) or (op.method == "GET" and _singleton(op.path))
     if not resources:
         noun = next((n for n in action_nouns if n), None)
         reading.set_entity(noun, "path", 0.85)
@@ -167,8 +175,15 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
         noun = next((n for n in action_nouns if n), None)
         if noun:
             reading.set_entity(noun, f"path verb object {noun}", 0.8)
-    _checkout(reading, reading.entity)
+    _checkout(reading, reading.entity, segs)
     verb_actions = dict(reading.actions)
+    if applied and reading.entity in HOLDERS and set(verb_actions) <= {"update", "create"}:
+        reading.entity, reading.entity_evidence = applied, f"a {applied} applied to a {reading.entity}"
+        reading.actions = {"redeem": "apply verb"}
+        return
+    if created and set(verb_actions) == {"create"}:
+        reading.entity, reading.entity_evidence = created, f"path verb creates a {created}"
+        return
     if verb_actions:
         if reading.entity in APPLIED and parent in HOLDERS and set(verb_actions) <= {"update", "create"}:
             reading.actions = {"redeem": "applied to a " + parent}
@@ -178,7 +193,8 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
     # Plain reading of the method on the resource the path ends on.
     head = seg.words[-1]
     nested = parent is not None and len(resources) > 1
-    if kind == "part" or (kind == "entity" and nested and entity and _is_option(seg, entity) and parent in HOLDERS):
+    option = kind == "entity" and nested and entity and _is_option(seg, entity) and parent in HOLDERS
+    if kind == "part" or (option and op.method != "GET"):
         if kind == "part" and not nested and op.method == "GET":
             reading.add(_plain(op, item, part=False), f"method {op.method}")
         else:
@@ -222,9 +238,10 @@ def _is_verb_segment(op: Operation, seg: ev.Segment, noun: str | None, verbs: li
     return True
 
 
-def _checkout(reading: _Reading, entity: str | None) -> None:
-    """`POST /carts/{id}/complete` places an order."""
-    if entity == "cart" and any(e.startswith("path verb") and e.split("'")[1] in vocab.CHECKOUT_VERBS
+def _checkout(reading: _Reading, entity: str | None, segs: list[ev.Segment] = ()) -> None:
+    """`POST /carts/{id}/complete` and `PATCH /checkout/complete` place an order."""
+    at_checkout = entity == "cart" or (entity == "order" and any("checkout" in s.words for s in segs))
+    if at_checkout and any(e.startswith("path verb") and e.split("'")[1] in vocab.CHECKOUT_VERBS
                                 for e in reading.actions.values()):
         reading.entity, reading.entity_evidence, reading.confidence = "order", "completing a cart places an order", 0.9
         reading.actions = {"create": "checkout verb on a cart"}
@@ -234,6 +251,15 @@ def _owner(ws: tuple[str, ...]) -> str | None:
     """The entity words name, or own as a part (`password` is the customer's)."""
     entity = ev.entity_of(ws)[0] if ws else None
     return entity or next((vocab.PART_OF[w] for w in ws if w in vocab.PART_OF), None)
+
+
+def _singleton(path: str) -> bool:
+    """`/cart`, `/account`, `/store`, or no literal segment at all (`/me`): the caller's one record."""
+    raw = [s for s in path.split("?")[0].split("/") if s]
+    literal = [s for s in raw if not ev.is_param(s) and not ev._VERSION.match(s)]
+    if not literal:
+        return True
+    return raw[-1].lower() in vocab.SINGLETONS
 
 
 def _is_option(seg: ev.Segment, entity: str) -> bool:
@@ -290,6 +316,8 @@ def _fallback_entity(op: Operation, title_words: tuple[str, ...], reading: _Read
         sources.append(("spec title", title_words, 0.6))
     sources += [("summary", ev.words(op.summary), 0.55), ("tag", tuple(w for t in op.tags for w in ev.words(t)), 0.45)]
     for name, ws, confidence in sources:
+        if name == "summary" and ws and (ws[0] in vocab.VERBS or ws[0] == "return"):
+            ws = ws[1:]  # "Return the current store": a verb, not a return
         entity = _first_entity(ws)
         if entity is not None:
             reading.set_entity(entity, f"{name} names {entity or 'no commerce entity'}", confidence)

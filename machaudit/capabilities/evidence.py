@@ -70,7 +70,7 @@ def segments(path: str) -> list[Segment]:
     return out
 
 
-def entity_of(ws: tuple[str, ...], head_only: bool = False) -> tuple[str | None, str]:
+def entity_of(ws: tuple[str, ...], head_only: bool = False, extra: dict[str, str] | None = None) -> tuple[str | None, str]:
     """The entity a run of words names, and the term that names it.
 
     The head (last word, or the two-word term ending in it) decides; with `head_only` False the
@@ -83,6 +83,8 @@ def entity_of(ws: tuple[str, ...], head_only: bool = False) -> tuple[str | None,
             return vocab.ENTITY_TERMS[(ws[i - 1], ws[i])], f"{ws[i - 1]} {ws[i]}"
         if ws[i] in vocab.ENTITY_WORDS:
             return vocab.ENTITY_WORDS[ws[i]], ws[i]
+        if extra and ws[i] in extra:
+            return extra[ws[i]], ws[i]
         if head_only:
             break
     return None, ""

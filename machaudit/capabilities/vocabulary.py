@@ -75,6 +75,16 @@ PART_WORDS = frozenset(
 PART_OF: dict[str, str] = {"address": "customer", "adresse": "customer", "profile": "customer",
                            "password": "customer", "passwort": "customer"}
 
+# Path words that name an entity only in a path: Spree's `/checkout` is the order being placed,
+# but a spec titled "Checkout API" is not about orders.
+PATH_ENTITY_WORDS: dict[str, str] = {"checkout": "order", "kasse": "order"}
+
+# In a shopper's API, the account is the customer's own record; in a merchant's it is not.
+SHOPPER_ENTITY_WORDS: dict[str, str] = {"account": "customer", "konto": "customer", "kundenkonto": "customer"}
+
+# Resources of which the caller has exactly one: GET reads it (`GET /cart`, `GET /account`).
+SINGLETONS = frozenset("cart basket warenkorb account konto profile checkout store".split())
+
 # Paths about the service itself, not about any entity.
 SERVICE_WORDS = frozenset("health healthz ping metrics version status readiness liveness".split())
 
@@ -117,7 +127,7 @@ for _action, _words in {
               "accept defend adjudicate appeal escalate reject resume revise remind send reposition provide "
               "make deny acknowledge require mark split fulfill fulfil purchase resend apply associate notify "
               "schedule disable enable merge load invite reprocess dismiss receive request publish unpublish "
-              "add remove reset aendern ändern bearbeiten",
+              "add remove reset select execute aendern ändern bearbeiten",
     "delete": "delete destroy loeschen löschen entfernen",
 }.items():
     for _word in _words.split():
@@ -135,8 +145,7 @@ ACTION_NOUNS: dict[str, str] = {
 
 # A verb that names its own entity: authorising or capturing is about a payment wherever it is
 # called (`/orders/{id}/authorize`), tracking about a shipment.
-VERB_ENTITY = {"authorise": "payment", "authorize": "payment", "capture": "payment", "void": "payment",
-               "refund": "payment",
+VERB_ENTITY = {"authorise": "payment", "authorize": "payment", "capture": "payment", "refund": "payment",
                "track": "shipment", "trace": "shipment", "tracker": "shipment", "tracking": "shipment"}
 
 # Creating one of these is the named action (POST /payments/{id}/refunds refunds).
@@ -146,6 +155,9 @@ CREATE_MEANS = {"refund": "refund", "reversal": "refund", "subscriber": "subscri
 # First words of a summary that make a POST a query (`POST /paymentMethods`: "Get a list of ...").
 QUERY_SUMMARY = {"list": "search", "search": "search", "find": "search", "get": "read", "retrieve": "read",
                  "show": "read", "check": "read", "fetch": "read"}
+
+# Verbs that apply a code or a credit to a cart or an order.
+APPLY_VERBS = frozenset("apply add redeem use einloesen einlösen".split())
 
 # Verbs that, on a cart, place the order.
 CHECKOUT_VERBS = frozenset("complete checkout place submit confirm".split())
