@@ -161,6 +161,8 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
         return
     kind, entity, seg, term = resources[-1]
     parent = _parent_entity(resources[:-1])
+    if kind == "unknown" and parent and resources[-2][2].item and not any(action_nouns):
+        kind = "part"  # `/auftraege/{id}/notizen`: something of the order, whatever it is called
     if kind == "entity":
         if entity:
             reading.set_entity(entity, f"path segment '{term}'", 0.9)
@@ -168,7 +170,7 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
             reading.set_entity("", f"path segment '{term}' is not a commerce entity", 0.9)
     elif kind in ("part", "action"):
         owner = entity if entity else parent
-        reading.set_entity(owner, f"path '{term}' of {owner}" if owner else "", 0.85)
+        reading.set_entity(owner, f"path '{term}' of {owner}" if owner else "", 0.85 if entity else 0.6)
     elif kind == "unknown":
         # An unknown resource (markets, users, sessions): the object of a verb segment, or the
         # operationId, title and summary decide (see _fallback_entity).

@@ -69,7 +69,8 @@ for _entity, _words in {
 # Parts of a parent entity: a segment named so is not an entity of its own (`/carts/{id}/items`).
 PART_WORDS = frozenset(
     "item items line position positionen option value rule image media translation custom field tag metadata "
-    "note document evidence message label fee adjustment level association detail translation".split())
+    "note document evidence message label fee adjustment level association detail translation "
+    "notiz notizen position positionen kommentar kommentare dokument dokumente anhang anhaenge anhänge".split())
 
 # Parts that belong to one entity wherever they appear: adding an address changes a customer.
 PART_OF: dict[str, str] = {"address": "customer", "adresse": "customer", "profile": "customer",
