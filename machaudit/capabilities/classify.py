@@ -30,6 +30,7 @@ class Capability:
     audience: str  # one of vocabulary.AUDIENCES
     confidence: float
     evidence: tuple[str, ...] = ()
+    term: str = ""  # the path's words that named the entity ("payment session", "order"), when the path did
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class _Reading:
     entity: str | None = None
     entity_evidence: str = ""
     confidence: float = 0.0
+    term: str = ""
     actions: dict[str, str] = field(default_factory=dict)  # action -> evidence
 
     def set_entity(self, entity: str | None, evidence: str, confidence: float) -> None:
@@ -102,7 +104,7 @@ def classify(op: Operation, audience: str, title_words: tuple[str, ...] = (), bo
     entity = reading.entity or ""
     confidence = reading.confidence if entity else 0.5
     caps = tuple(Capability(entity, action, audience, round(min(confidence, _action_confidence(why)), 2),
-                            tuple(x for x in (reading.entity_evidence, why) if x))
+                            tuple(x for x in (reading.entity_evidence, why) if x), reading.term if entity else "")
                  for action, why in reading.actions.items())
     return OperationCapabilities(op, audience, caps)
 
@@ -161,11 +163,14 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
         return
     kind, entity, seg, term = resources[-1]
     parent = _parent_entity(resources[:-1])
+    if kind == "unknown" and parent and term in vocab.CHILDREN.get(parent, ()):
+        kind, entity = "entity", parent  # `/promotions/{id}/codes`
     if kind == "unknown" and parent and resources[-2][2].item and not any(action_nouns):
         kind = "part"  # `/auftraege/{id}/notizen`: something of the order, whatever it is called
     if kind == "entity":
         if entity:
             reading.set_entity(entity, f"path segment '{term}'", 0.9)
+            reading.term = term
         else:
             reading.set_entity("", f"path segment '{term}' is not a commerce entity", 0.9)
     elif kind in ("part", "action"):
@@ -220,11 +225,13 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
     action = _plain(op, item, part=False)
     if action == "create" and head in vocab.CREATE_MEANS:
         action = vocab.CREATE_MEANS[head]
-    words = ev.words(op.summary)
-    if action == "create" and words and words[0] in vocab.QUERY_SUMMARY:
-        action = "search" if "list" in words or "search" in words else vocab.QUERY_SUMMARY[words[0]]
-        reading.add(action, f"summary '{op.summary}' of a POST")
-        return
+    for source, text in (("operationId", op.operation_id), ("summary", op.summary)):
+        words = ev.words(text)
+        if action == "create" and words and words[0] in vocab.QUERY_SUMMARY:
+            # POST used for a query: `listPaymentMethods`, "Get a list of ..."
+            action = "search" if "list" in words or "search" in words else vocab.QUERY_SUMMARY[words[0]]
+            reading.add(action, f"{source} '{text}' of a POST")
+            return
     reading.add(action, f"{op.method} on {'one' if item else 'the collection of'} {term}")
 
 
@@ -235,8 +242,10 @@ def _is_verb_segment(op: Operation, seg: ev.Segment, noun: str | None, verbs: li
         return False
     if not (seg.words[0] in vocab.VERBS or (noun is None and seg.words[-1] not in vocab.PART_WORDS)):
         return False
-    if op.method == "GET":
-        return any(vocab.VERBS[w] in ("search", "read", "authenticate") for w in verbs)
+    if op.method == "GET":  # `GET /estimate_shipping_rates` lists rates; `GET /login` still signs in
+        if any(vocab.VERBS[w] == "authenticate" for w in verbs):
+            return True
+        return noun is None and any(vocab.VERBS[w] in ("search", "read") for w in verbs)
     return True
 
 

@@ -83,6 +83,9 @@ PATH_ENTITY_WORDS: dict[str, str] = {"checkout": "order", "kasse": "order"}
 # In a shopper's API, the account is the customer's own record; in a merchant's it is not.
 SHOPPER_ENTITY_WORDS: dict[str, str] = {"account": "customer", "konto": "customer", "kundenkonto": "customer"}
 
+# Words that, under an entity, name more of it: `/promotions/{id}/codes` are voucher codes.
+CHILDREN: dict[str, frozenset[str]] = {"voucher": frozenset({"code", "gutscheincode"})}
+
 # Resources of which the caller has exactly one: GET reads it (`GET /cart`, `GET /account`).
 SINGLETONS = frozenset("cart basket warenkorb account konto profile checkout store".split())
 
@@ -121,7 +124,8 @@ for _action, _words in {
     "import": "import export bulk upsert",
     "authenticate": "login logout signin signout auth oauth authenticate anmelden abmelden",
     "search": "list search find query filter suche suchen",
-    "read": "get show retrieve fetch read view check",
+    "read": "get show retrieve fetch read view check validate validation validierung verify pruefen prüfen "
+            "pruefung prüfung preview estimate simulate calculate berechnen",
     "create": "create new place submit issue authorise authorize capture anlegen erstellen erzeugen register "
               "donate",
     "update": "update patch edit change set modify approve archive complete confirm suspend activate deactivate "
@@ -141,7 +145,7 @@ ACTION_NOUNS: dict[str, str] = {
     "reason": "configure", "einstellung": "configure",
     "tracker": "track", "tracking": "track", "sendungsverfolgung": "track",
     "batch": "import", "cancellation": "cancel", "reversal": "refund", "lookup": "search", "search": "search",
-    "redemption": "redeem", "replication": "reorder",
+    "redemption": "redeem", "einloesung": "redeem", "einlösung": "redeem", "replication": "reorder",
 }
 
 # A verb that names its own entity: authorising or capturing is about a payment wherever it is
@@ -149,13 +153,17 @@ ACTION_NOUNS: dict[str, str] = {
 VERB_ENTITY = {"authorise": "payment", "authorize": "payment", "capture": "payment", "refund": "payment",
                "track": "shipment", "trace": "shipment", "tracker": "shipment", "tracking": "shipment"}
 
+# Payment terms that name how a payment will be made, not money moving: creating one charges nothing.
+PAYMENT_INSTRUMENTS = frozenset({"payment method", "payment token", "setup token", "payment session",
+                                 "payment link", "payment collection", "payment provider", "card", "credit card"})
+
 # Creating one of these is the named action (POST /payments/{id}/refunds refunds).
 CREATE_MEANS = {"refund": "refund", "reversal": "refund", "subscriber": "subscribe", "webhook": "subscribe",
                 "endpoint": "subscribe", "edit": "update"}
 
 # First words of a summary that make a POST a query (`POST /paymentMethods`: "Get a list of ...").
-QUERY_SUMMARY = {"list": "search", "search": "search", "find": "search", "get": "read", "retrieve": "read",
-                 "show": "read", "check": "read", "fetch": "read"}
+QUERY_SUMMARY = {"list": "search", "search": "search", "find": "search", "query": "search", "get": "read",
+                 "retrieve": "read", "show": "read", "check": "read", "fetch": "read", "validate": "read"}
 
 # Verbs that apply a code or a credit to a cart or an order.
 APPLY_VERBS = frozenset("apply add redeem use einloesen einlösen".split())
