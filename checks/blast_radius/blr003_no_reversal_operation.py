@@ -12,7 +12,7 @@ KINDS = {
     "payment": ({"refund", "cancel"}, "medium"),
 }
 # Operations the audited side receives (webhooks) neither create nor reverse anything.
-CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
+CALLERS = capabilities.CALLERS
 
 
 @check("BLR003", "no-reversal-operation", severity="high", options={
@@ -44,12 +44,12 @@ def no_reversal_operation(ctx):
             continue  # a BFF or gateway forwards creation; the reversal belongs to the system behind it
         created = {}
         for kind in KINDS:
-            ops = [found.operation for found in capabilities.offering(spec, kind, "create", audiences=CALLERS)]
+            ops = [found.operation for found in capabilities.of_spec(spec) if capabilities.creates(found, kind)]
             if ops:
                 created[kind] = ops
         if not created:
             continue
-        family = [found for s in intent.sibling_specs(stack, spec) for found in capabilities.of_spec(s)
+        family = [found for s in intent.companion_specs(stack, spec) for found in capabilities.of_spec(s)
                   if found.audience in CALLERS]
         gaps = []
         for kind, ops in created.items():

@@ -1,5 +1,4 @@
 from machaudit import capabilities
-from machaudit.capabilities.vocabulary import PAYMENT_INSTRUMENTS
 from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
@@ -50,12 +49,4 @@ def no_idempotency(ctx):
 def _creates(found) -> str | None:
     """"order" or "payment" when the operation places an order or moves money (a capture, an
     authorisation), not when it saves a card or opens a payment session; None otherwise."""
-    if found.audience == "provider":
-        return None  # a webhook the audited side receives creates nothing there
-    for cap in found.capabilities:
-        if cap.action == "create" and cap.entity == "order":
-            return "order"
-    for cap in found.capabilities:
-        if cap.action == "create" and cap.entity == "payment" and cap.term not in PAYMENT_INSTRUMENTS:
-            return "payment"
-    return None
+    return next((kind for kind in ("order", "payment") if capabilities.creates(found, kind)), None)

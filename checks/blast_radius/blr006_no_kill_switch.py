@@ -8,7 +8,7 @@ from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
 # Operations the audited side receives (webhooks) switch nothing off.
-CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
+CALLERS = capabilities.CALLERS
 
 
 @check("BLR006", "no-kill-switch", severity="medium", options={
@@ -46,7 +46,7 @@ def no_kill_switch(ctx):
                     if found.audience in CALLERS and found.offers("voucher", "create")]
         if not named and not creating:
             continue
-        family = [(s, found) for s in intent.sibling_specs(stack, spec) for found in capabilities.of_spec(s)
+        family = [(s, found) for s in intent.companion_specs(stack, spec) for found in capabilities.of_spec(s)
                   if found.audience in CALLERS]
         switch = next((found.operation.label for s, found in family if _kill_switch(s, found, opts)), None)
         name = spec.title or spec.display
@@ -97,6 +97,8 @@ def _kill_switch(spec, found, opts) -> bool:
     words = intent.tokens(op.path) + intent.tokens(op.operation_id)
     if op.method in ("POST", "PUT", "PATCH") and any(re.match(opts["deactivate_pattern"], w) for w in words):
         return True
+    if found.offers("voucher", "update") and any(re.match(opts["status_fields"], w) for w in words):
+        return True  # `POST /changeStatus`, `PUT /vouchers/{code}/status`
     if op.method in ("PATCH", "PUT", "POST") and intent.is_param(op.path.rstrip("/").rsplit("/", 1)[-1]) \
             and found.offers("voucher", "update"):
         status = re.compile(opts["status_fields"])

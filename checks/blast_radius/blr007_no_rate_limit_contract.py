@@ -20,8 +20,8 @@ def no_rate_limit_contract(ctx):
     """
     for spec in intent.parsed_specs(ctx.stack):
         for found in capabilities.of_spec(spec):
-            if found.audience == "provider" or not found.offers("order", "create"):
-                continue  # (a webhook the audited side receives creates nothing)
+            if not capabilities.creates(found, "order"):
+                continue
             op = found.operation
             subject = f"{spec.display} {op.label}"
             if "429" in op.responses:

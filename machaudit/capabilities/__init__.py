@@ -15,11 +15,17 @@ from __future__ import annotations
 from machaudit.capabilities import evidence
 from machaudit.capabilities.audience import operation_audience, spec_audience
 from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
-from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES
+from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec
 
-__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "Capability", "OperationCapabilities", "of_spec", "offering"]
+__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
+
+# Who calls an operation, as opposed to a webhook the audited side receives.
+CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
+# Below this, an entity was read from the spec's title or an operation's summary: enough to map a
+# journey, too little to accuse an operation of creating orders or moving money.
+FIRM = 0.8
 
 _HTTP = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 _CACHE: dict[int, tuple[Spec, tuple[OperationCapabilities, ...]]] = {}
@@ -53,6 +59,15 @@ def offering(spec: Spec, entity: str, *actions: str, audiences: tuple[str, ...] 
     return [found for found in of_spec(spec)
             if found.offers(entity, *actions, min_confidence=min_confidence)
             and (not audiences or found.audience in audiences)]
+
+
+def creates(found: OperationCapabilities, entity: str) -> bool:
+    """Does the operation create `entity`, as its path says? For payments, only when money moves
+    (a payment, a capture, an authorisation, a payout), not a saved card or a payment session."""
+    if found.audience not in CALLERS:
+        return False
+    return any(c.entity == entity and c.action == "create" and c.confidence >= FIRM
+               and (entity != "payment" or c.term in MONEY_TERMS) for c in found.capabilities)
 
 
 def receiver_operations(spec: Spec) -> list[Operation]:

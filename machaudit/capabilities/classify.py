@@ -9,6 +9,7 @@ path does not, in that order. Descriptions are not read: they mention everything
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from machaudit.capabilities import evidence as ev
@@ -16,6 +17,7 @@ from machaudit.capabilities import vocabulary as vocab
 from machaudit.model import Operation
 
 WRITE = ("POST", "PUT", "PATCH")
+_WORD_RE = re.compile(r"[a-z]+")
 # Where a voucher, store credit or a shipping option is applied or chosen, not created.
 HOLDERS = frozenset({"cart", "order"})
 APPLIED = frozenset({"voucher", "credit"})
@@ -60,9 +62,9 @@ class _Reading:
     term: str = ""
     actions: dict[str, str] = field(default_factory=dict)  # action -> evidence
 
-    def set_entity(self, entity: str | None, evidence: str, confidence: float) -> None:
+    def set_entity(self, entity: str | None, evidence: str, confidence: float, term: str = "") -> None:
         if entity is not None and self.entity is None:
-            self.entity, self.entity_evidence, self.confidence = entity, evidence, confidence
+            self.entity, self.entity_evidence, self.confidence, self.term = entity, evidence, confidence, term
 
     def add(self, action: str, evidence: str) -> None:
         self.actions.setdefault(action, evidence)
@@ -86,8 +88,11 @@ def classify(op: Operation, audience: str, title_words: tuple[str, ...] = (), bo
         _read_path(op, segs, body, reading, audience)
     _read_body(op, body, reading)
     _fallback_entity(op, title_words, reading, receiver)
-    if reading.entity == "payment" and "/invoice" in op.path.lower() and "payment" not in ev.words(op.path)[-1:]:
-        reading.entity, reading.entity_evidence = "invoice", "a refund recorded on an invoice"
+    if reading.entity == "payment" and _under(segs, "invoice"):
+        # `/invoices/{id}/payments`, `/invoices/{id}/refunds`: records kept on the invoice, no money moves
+        reading.entity, reading.entity_evidence, reading.term = "invoice", "a payment or refund recorded on an invoice", ""
+        if set(reading.actions) == {"create"}:
+            reading.actions = {"update": "a record added to an invoice"}
     if receiver:
         reading.actions = {"publish": "the spec's webhooks/callbacks: the audited side receives this event"}
     if "authenticate" in reading.actions:
@@ -101,6 +106,8 @@ def classify(op: Operation, audience: str, title_words: tuple[str, ...] = (), bo
         reading.actions = {a: e for a, e in reading.actions.items() if a in vocab.SPECIAL_ACTIONS}
     if not reading.actions:
         reading.add(_plain(op, item=_ends_on_item(op.path), part=False), f"method {op.method}")
+    if set(reading.actions) == {"create"} and reading.term in vocab.CREATE_MEANS:
+        reading.actions = {vocab.CREATE_MEANS[reading.term]: f"creating a {reading.term}"}  # registering a webhook subscribes
     entity = reading.entity or ""
     confidence = reading.confidence if entity else 0.5
     caps = tuple(Capability(entity, action, audience, round(min(confidence, _action_confidence(why)), 2),
@@ -120,6 +127,7 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
     if audience in ("shopper", "b2b-buyer"):
         extra.update(vocab.SHOPPER_ENTITY_WORDS)
     applied = created = None
+    created_term = ""
     for seg in segs:
         ws = seg.words
         noun, term = ev.entity_of(ws, extra=extra)
@@ -127,14 +135,15 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
         if _is_verb_segment(op, seg, noun, verbs):
             for w in verbs:
                 reading.add(vocab.VERBS[w], f"path verb '{w}'")
-                if w in vocab.VERB_ENTITY:
-                    reading.set_entity(vocab.VERB_ENTITY[w], f"path verb '{w}'", 0.9)
+                if w in vocab.VERB_ENTITY and reading.entity is None:
+                    reading.set_entity(vocab.VERB_ENTITY[w], f"path verb '{w}'", 0.9, w)
             rest = tuple(w for w in ws if w not in vocab.VERBS)
             action_nouns.append(_owner(rest))
             if action_nouns[-1] in APPLIED and ws[0] in vocab.APPLY_VERBS:
                 applied = action_nouns[-1]
             elif action_nouns[-1] and ws[0] in vocab.VERBS and vocab.VERBS[ws[0]] == "create":
                 created = action_nouns[-1]  # `/checkout/create_payment` creates a payment
+                created_term = ev.entity_of(rest)[1]
             continue
         head = ws[-1]
         head_entity, head_term = ev.entity_of(ws, head_only=True, extra=extra)
@@ -169,8 +178,7 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
         kind = "part"  # `/auftraege/{id}/notizen`: something of the order, whatever it is called
     if kind == "entity":
         if entity:
-            reading.set_entity(entity, f"path segment '{term}'", 0.9)
-            reading.term = term
+            reading.set_entity(entity, f"path segment '{term}'", 0.9, term)
         else:
             reading.set_entity("", f"path segment '{term}' is not a commerce entity", 0.9)
     elif kind in ("part", "action"):
@@ -190,6 +198,7 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
         return
     if created and set(verb_actions) == {"create"}:
         reading.entity, reading.entity_evidence = created, f"path verb creates a {created}"
+        reading.term = created_term
         return
     if verb_actions:
         if reading.entity in APPLIED and parent in HOLDERS and set(verb_actions) <= {"update", "create"}:
@@ -251,7 +260,7 @@ def _is_verb_segment(op: Operation, seg: ev.Segment, noun: str | None, verbs: li
 
 def _checkout(reading: _Reading, entity: str | None, segs: list[ev.Segment] = ()) -> None:
     """`POST /carts/{id}/complete` and `PATCH /checkout/complete` place an order."""
-    at_checkout = entity == "cart" or (entity == "order" and any("checkout" in s.words for s in segs))
+    at_checkout = entity == "cart" or (entity == "order" and reading.term == "checkout")
     if at_checkout and any(e.startswith("path verb") and e.split("'")[1] in vocab.CHECKOUT_VERBS
                                 for e in reading.actions.values()):
         reading.entity, reading.entity_evidence, reading.confidence = "order", "completing a cart places an order", 0.9
@@ -264,13 +273,23 @@ def _owner(ws: tuple[str, ...]) -> str | None:
     return entity or next((vocab.PART_OF[w] for w in ws if w in vocab.PART_OF), None)
 
 
+def _under(segs: list[ev.Segment], entity: str) -> bool:
+    return any(s.item and ev.entity_of(s.words, head_only=True)[0] == entity for s in segs[:-1])
+
+
 def _singleton(path: str) -> bool:
     """`/cart`, `/account`, `/store`, or no literal segment at all (`/me`): the caller's one record."""
     raw = [s for s in path.split("?")[0].split("/") if s]
     literal = [s for s in raw if not ev.is_param(s) and not ev._VERSION.match(s)]
     if not literal:
         return True
-    return raw[-1].lower() in vocab.SINGLETONS
+    last = raw[-1].lower()
+    if last in vocab.SINGLETONS:
+        return True
+    # `/companies/{id}/credit`, `/orders/{id}/status`: a singular noun under one record is one thing
+    words = ev.words(last)
+    return len(raw) > 1 and ev.is_param(raw[-2]) and bool(words) and _WORD_RE.fullmatch(last) is not None \
+        and not last.endswith("s")
 
 
 def _is_option(seg: ev.Segment, entity: str) -> bool:

@@ -30,7 +30,7 @@ ENTITY_TERMS: dict[tuple[str, str], str] = {
     ("shipping", "profile"): "shipment", ("delivery", "rate"): "shipment", ("shipping", "rate"): "shipment",
     ("delivery", "profile"): "shipment",
     ("price", "list"): "price", ("price", "preference"): "price",
-    ("payment", "auth"): "payment", ("inventory", "item"): "stock", ("stock", "location"): "stock", ("stock", "movement"): "stock",
+    ("payment", "auth"): "payment", ("payment", "instrument"): "payment", ("payment", "intent"): "payment", ("inventory", "item"): "stock", ("stock", "location"): "stock", ("stock", "movement"): "stock",
     ("draft", "order"): "order", ("order", "edit"): "order", ("purchase", "order"): "order",
     ("customer", "group"): "customer", ("newsletter", "subscriber"): "subscription",
     ("webhook", "endpoint"): "webhook", ("event", "type"): "webhook",
@@ -124,14 +124,15 @@ for _action, _words in {
     "import": "import export bulk upsert",
     "authenticate": "login logout signin signout auth oauth authenticate anmelden abmelden",
     "search": "list search find query filter suche suchen",
-    "read": "get show retrieve fetch read view check validate validation validierung verify pruefen prüfen "
+    "read": "get show retrieve fetch read view reveal check validate validation validierung verify pruefen prüfen "
             "pruefung prüfung preview estimate simulate calculate berechnen",
-    "create": "create new place submit issue authorise authorize capture anlegen erstellen erzeugen register "
+    "create": "create new place submit issue authorise authorize reauthorise reauthorize capture anlegen erstellen erzeugen register "
               "donate",
     "update": "update patch edit change set modify approve archive complete confirm suspend activate deactivate "
               "accept defend adjudicate appeal escalate reject resume revise remind send reposition provide "
               "make deny acknowledge require mark split fulfill fulfil purchase resend apply associate notify "
-              "schedule disable enable merge load invite reprocess dismiss receive request publish unpublish "
+              "schedule disable enable merge load invite reprocess dismiss receive request publish unpublish adjust "
+              "decline "
               "add remove reset select execute aendern ändern bearbeiten",
     "delete": "delete destroy loeschen löschen entfernen",
 }.items():
@@ -150,12 +151,17 @@ ACTION_NOUNS: dict[str, str] = {
 
 # A verb that names its own entity: authorising or capturing is about a payment wherever it is
 # called (`/orders/{id}/authorize`), tracking about a shipment.
-VERB_ENTITY = {"authorise": "payment", "authorize": "payment", "capture": "payment", "refund": "payment",
+VERB_ENTITY = {"authorise": "payment", "authorize": "payment", "reauthorise": "payment", "reauthorize": "payment", "capture": "payment", "refund": "payment",
                "track": "shipment", "trace": "shipment", "tracker": "shipment", "tracking": "shipment"}
 
 # Payment terms that name how a payment will be made, not money moving: creating one charges nothing.
 PAYMENT_INSTRUMENTS = frozenset({"payment method", "payment token", "setup token", "payment session",
-                                 "payment link", "payment collection", "payment provider", "card", "credit card"})
+                                 "payment link", "payment collection", "payment provider", "card", "credit card",
+                                 "payment instrument", "payment intent"})
+# Terms whose creation moves money: a payment, a charge, a capture, an authorisation, a payout.
+MONEY_TERMS = frozenset({"payment", "zahlung", "charge", "capture", "authorisation", "authorization",
+                         "autorisierung", "authorise", "authorize", "reauthorise", "reauthorize", "payout",
+                         "payment auth"})
 
 # Creating one of these is the named action (POST /payments/{id}/refunds refunds).
 CREATE_MEANS = {"refund": "refund", "reversal": "refund", "subscriber": "subscribe", "webhook": "subscribe",
