@@ -13,9 +13,9 @@ object, so several checks asking about the same spec pay once. Operations of the
 from __future__ import annotations
 
 from machaudit.capabilities import evidence
-from machaudit.capabilities.audience import operation_audience, spec_audience
+from machaudit.capabilities.audience import GUESSES, operation_audience, spec_audience
 from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
-from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS
+from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec
 
@@ -37,12 +37,12 @@ def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
     cached = _CACHE.get(id(spec))
     if cached is not None and cached[0] is spec:
         return cached[1]
-    default, _why = spec_audience(spec)
+    default, why = spec_audience(spec)
     title = evidence.words(spec.title)
     out = []
     for op in spec.operations:
-        body = evidence.body_of(spec, op)
-        out.append(classify(op, operation_audience(op, default), title, body))
+        audience, named = operation_audience(op, default, why not in GUESSES)
+        out.append(classify(op, audience, title, evidence.body_of(spec, op), audience_named=named))
     for op in receiver_operations(spec):
         out.append(classify(op, "provider", title, evidence.body_of(spec, op), receiver=True))
     result = tuple(out)

@@ -13,6 +13,10 @@ from machaudit.capabilities import evidence as ev
 from machaudit.capabilities import vocabulary as vocab
 from machaudit.model import Operation, Spec
 
+GUESSED_INTERNAL = "no security declared: a service called from inside"
+GUESSED_MERCHANT = "an authenticated API that names no shopper audience"
+GUESSES = (GUESSED_INTERNAL, GUESSED_MERCHANT)
+
 
 def path_audience(path: str) -> str:
     """An audience named by one of the first literal segments (`/admin/`, `/store/`, `/partner-…`)."""
@@ -44,13 +48,15 @@ def spec_audience(spec: Spec) -> tuple[str, str]:
             if w in vocab.AUDIENCE_WORDS:
                 return vocab.AUDIENCE_WORDS[w], f"server {server}"
     if spec.operations and not any(op.security for op in spec.operations):
-        return "internal", "no security declared: a service called from inside"
-    return "merchant", "an authenticated API that names no shopper audience"
+        return "internal", GUESSED_INTERNAL
+    return "merchant", GUESSED_MERCHANT
 
 
-def operation_audience(op: Operation, default: str) -> str:
+def operation_audience(op: Operation, default: str, default_named: bool = True) -> tuple[str, bool]:
+    """(audience, named): named unless it is the spec's default guess from security."""
     explicit = op.extensions.get("x-machaudit-audience") if op.extensions else None
     if isinstance(explicit, str) and explicit in vocab.AUDIENCES:
-        return explicit
-    return path_audience(op.path) or default
+        return explicit, True
+    own = path_audience(op.path)
+    return (own, True) if own else (default, default_named)
 

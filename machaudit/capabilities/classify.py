@@ -40,6 +40,9 @@ class OperationCapabilities:
     operation: Operation
     audience: str
     capabilities: tuple[Capability, ...] = field(default_factory=tuple)
+    # True when the path, the spec's title or servers or an x-machaudit-audience name the audience;
+    # False when it is the default guess from security (authenticated: merchant; none: internal)
+    audience_named: bool = True
 
     @property
     def entities(self) -> set[str]:
@@ -71,12 +74,18 @@ class _Reading:
 
 
 def classify(op: Operation, audience: str, title_words: tuple[str, ...] = (), body: ev.Body = ev.Body(),
-             receiver: bool = False) -> OperationCapabilities:
+             receiver: bool = False, audience_named: bool = True) -> OperationCapabilities:
     """The capabilities of one operation. `audience` is already decided (see audience.py);
     `receiver` marks an operation the audited side implements (a webhook or callback)."""
     explicit = _explicit(op, audience)
     if explicit is not None:
         return explicit
+    found = _classify(op, audience, title_words, body, receiver)
+    return OperationCapabilities(op, audience, found, audience_named)
+
+
+def _classify(op: Operation, audience: str, title_words: tuple[str, ...], body: ev.Body,
+              receiver: bool) -> tuple[Capability, ...]:
     reading = _Reading()
     segs = ev.segments(op.path)
     if segs and all(w in vocab.SERVICE_WORDS for s in segs for w in s.words):
@@ -110,10 +119,9 @@ def classify(op: Operation, audience: str, title_words: tuple[str, ...] = (), bo
         reading.actions = {vocab.CREATE_MEANS[reading.term]: f"creating a {reading.term}"}  # registering a webhook subscribes
     entity = reading.entity or ""
     confidence = reading.confidence if entity else 0.5
-    caps = tuple(Capability(entity, action, audience, round(min(confidence, _action_confidence(why)), 2),
+    return tuple(Capability(entity, action, audience, round(min(confidence, _action_confidence(why)), 2),
                             tuple(x for x in (reading.entity_evidence, why) if x), reading.term if entity else "")
                  for action, why in reading.actions.items())
-    return OperationCapabilities(op, audience, caps)
 
 
 def _action_confidence(why: str) -> float:
@@ -174,7 +182,8 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
     parent = _parent_entity(resources[:-1])
     if kind == "unknown" and parent and term in vocab.CHILDREN.get(parent, ()):
         kind, entity = "entity", parent  # `/promotions/{id}/codes`
-    if kind == "unknown" and parent and resources[-2][2].item and not any(action_nouns):
+    if kind == "unknown" and parent and (resources[-2][2].item or resources[-2][2].words[-1] in vocab.SINGLETONS) \
+            and not any(action_nouns):
         kind = "part"  # `/auftraege/{id}/notizen`: something of the order, whatever it is called
     if kind == "entity":
         if entity:

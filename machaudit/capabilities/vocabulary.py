@@ -56,7 +56,7 @@ for _entity, _words in {
     "return": "return retoure ruecksendung rücksendung rma claim exchange umtausch",
     "ticket": "ticket complaint reklamation",
     "voucher": "voucher coupon promotion promo discount campaign giftcard gutschein rabatt rabattcode aktion",
-    "customer": "customer kunde",
+    "customer": "customer kunde kundenkonto",
     "review": "review rating bewertung",
     "subscription": "subscription abo abonnement plan subscriber",
     "webhook": "webhook hook event notification callback",
@@ -87,7 +87,7 @@ SHOPPER_ENTITY_WORDS: dict[str, str] = {"account": "customer", "konto": "custome
 CHILDREN: dict[str, frozenset[str]] = {"voucher": frozenset({"code", "gutscheincode"})}
 
 # Resources of which the caller has exactly one: GET reads it (`GET /cart`, `GET /account`).
-SINGLETONS = frozenset("cart basket warenkorb account konto profile checkout store".split())
+SINGLETONS = frozenset("cart basket warenkorb account konto kundenkonto profile checkout store".split())
 
 # Paths about the service itself, not about any entity.
 SERVICE_WORDS = frozenset("health healthz ping metrics version status readiness liveness".split())
