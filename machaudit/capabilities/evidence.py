@@ -64,9 +64,9 @@ def segments(path: str) -> list[Segment]:
     for i, seg in enumerate(raw):
         if is_param(seg) or _VERSION.match(seg):
             continue
-        ws = tuple(w for w in words(seg.split("=")[0]) if w not in vocab.NOISE_WORDS)
-        if not ws:
-            continue
+        ws = words(seg.split("=")[0])
+        if all(w in vocab.NOISE_WORDS for w in ws):
+            continue  # `/api/`, `/v3/`, `/store/`: a prefix; `store_credits` keeps its words
         item = i + 1 < len(raw) and is_param(raw[i + 1])
         out.append(Segment(ws, item))
     return out

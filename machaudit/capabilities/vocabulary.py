@@ -21,7 +21,8 @@ ENTITY_TERMS: dict[tuple[str, str], str] = {
     ("gift", "card"): "voucher", ("giftcard", "batch"): "voucher", ("discount", "code"): "voucher",
     ("coupon", "code"): "voucher", ("promo", "code"): "voucher", ("promotion", "code"): "voucher",
     ("stored", "value"): "voucher",
-    ("store", "credit"): "credit", ("credit", "line"): "credit", ("credit", "limit"): "credit",
+    # Store credit is a balance the customer spends like a gift card; `credit` is a B2B credit line.
+    ("store", "credit"): "voucher", ("credit", "line"): "credit", ("credit", "limit"): "credit",
     ("credit", "status"): "credit", ("credit", "check"): "credit",
     ("credit", "card"): "payment", ("credit", "note"): "invoice", ("payment", "method"): "payment",
     ("payment", "token"): "payment", ("setup", "token"): "payment", ("payment", "link"): "payment",
