@@ -180,6 +180,8 @@ def _read_path(op: Operation, segs: list[ev.Segment], body: ev.Body, reading: _R
         return
     kind, entity, seg, term = resources[-1]
     parent = _parent_entity(resources[:-1])
+    if parent and resources[-2][2].item and seg.words[-1] in vocab.PARTS_UNDER.get(parent, ()):
+        kind, entity = "part", parent  # `/webhook_endpoints/{id}/deliveries`
     if kind == "unknown" and parent and term in vocab.CHILDREN.get(parent, ()):
         kind, entity = "entity", parent  # `/promotions/{id}/codes`
     if kind == "unknown" and parent and (resources[-2][2].item or resources[-2][2].words[-1] in vocab.SINGLETONS) \

@@ -31,7 +31,7 @@ ENTITY_TERMS: dict[tuple[str, str], str] = {
     ("shipping", "profile"): "shipment", ("delivery", "rate"): "shipment", ("shipping", "rate"): "shipment",
     ("delivery", "profile"): "shipment",
     ("price", "list"): "price", ("price", "preference"): "price",
-    ("payment", "auth"): "payment", ("payment", "instrument"): "payment", ("payment", "intent"): "payment", ("inventory", "item"): "stock", ("stock", "location"): "stock", ("stock", "movement"): "stock",
+    ("payment", "auth"): "payment", ("payment", "instrument"): "payment", ("payment", "intent"): "payment", ("inventory", "item"): "stock", ("stock", "location"): "",  # a warehouse, not stock ("stock", "movement"): "stock",
     ("draft", "order"): "order", ("order", "edit"): "order", ("purchase", "order"): "order",
     ("customer", "group"): "customer", ("newsletter", "subscriber"): "subscription",
     ("webhook", "endpoint"): "webhook", ("event", "type"): "webhook",
@@ -86,6 +86,9 @@ SHOPPER_ENTITY_WORDS: dict[str, str] = {"account": "customer", "konto": "custome
 
 # Words that, under an entity, name more of it: `/promotions/{id}/codes` are voucher codes.
 CHILDREN: dict[str, frozenset[str]] = {"voucher": frozenset({"code", "gutscheincode"})}
+
+# Words that, under an entity, are only a part of it: a webhook's deliveries are not shipments.
+PARTS_UNDER: dict[str, frozenset[str]] = {"webhook": frozenset({"delivery", "attempt", "event", "log"})}
 
 # Resources of which the caller has exactly one: GET reads it (`GET /cart`, `GET /account`).
 SINGLETONS = frozenset("cart basket warenkorb account konto kundenkonto profile checkout store".split())
