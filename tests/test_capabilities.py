@@ -160,3 +160,37 @@ def test_paying_by_card_is_not_moving_money(tmp_path):
     assert not capabilities.creates(found["POST /payment-methods"], "payment")
     assert capabilities.creates(found["POST /payments"], "payment")
     assert capabilities.creates(found["POST /orders/{id}/capture"], "payment")
+
+
+# -- the journey asks the capability layer ----------------------------------------------------------
+
+def _touchpoints_of(spec) -> dict[str, set[str]]:
+    from machaudit.journey import default_journey, match_operation
+    offered = {f.operation.pointer: f for f in capabilities.of_spec(spec)}
+    out: dict[str, set[str]] = {}
+    for op in spec.operations:
+        for touchpoint in default_journey().touchpoints:
+            found = match_operation(touchpoint, "api", op, offered=offered[op.pointer])
+            if found and found[0] >= 0.5:
+                out.setdefault(op.label, set()).add(touchpoint.name)
+    return out
+
+
+def test_journey_finds_cancel_and_returns_in_update_actions_and_ignores_lookalikes(tmp_path):
+    variants = {"oneOf": [{"type": "object", "properties": {"action": {"const": "changeOrderState"},
+                                                             "orderState": {"enum": ["Open", "Cancelled"]}}},
+                          {"type": "object", "properties": {"action": {"const": "addReturnInfo"}}}]}
+    body = {"type": "object", "properties": {"actions": {"type": "array", "items": variants}}}
+    spec = _spec(tmp_path, {
+        "/orders/{id}": {"post": _op("Update order", body)},
+        "/customers/search": {"get": _op("Search customers")},
+        "/webhooks/register": {"post": _op("Register a webhook for account events")},
+        "/companies/{id}/credit": {"get": _op("Get Company Credit Status")},
+        "/product-projections/{id}": {"get": _op("Get product projection")},
+    })
+    found = _touchpoints_of(spec)
+    assert {"cancel-order", "returns"} <= found["POST /orders/{id}"]
+    assert "product-search" not in found.get("GET /customers/search", set())
+    assert "account-self-service" not in found.get("POST /webhooks/register", set())
+    assert "credit-check" in found["GET /companies/{id}/credit"]
+    assert "product-detail" in found["GET /product-projections/{id}"]
