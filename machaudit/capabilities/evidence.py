@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from machaudit import spec_analysis
 from machaudit.capabilities import vocabulary as vocab
@@ -176,7 +175,3 @@ def _variants(spec: Spec, located, actions: list[str]) -> None:
         for pname, prop in variant["properties"].items():
             if _is_status(str(pname)):
                 actions.extend(f"{n} {v}" for n in names or [""] for v in _enum(spec, vkey, prop))
-
-
-def first_text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

@@ -193,8 +193,6 @@ UPDATE_ACTION_WORDS: dict[str, str] = {
 # Words that make a `status`-like property a state machine worth reading in an update body.
 STATUS_PROPERTIES = frozenset("status state order_state orderstate status_id state_id zustand".split())
 
-# Words that say an operation is a state-check or estimate, not a creation.
-NON_CREATING_WORDS = frozenset("validate validation check preview estimate simulate calculate lookup".split())
 
 # -- audience -------------------------------------------------------------------------------------
 
