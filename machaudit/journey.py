@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from machaudit import capabilities
 from machaudit.graph import Graphs
 from machaudit.model import HTTP_METHODS, PHONE_TYPE, Operation, Stack, ref_name
 from machaudit.spec_analysis import text_of
@@ -37,6 +38,9 @@ class JourneyError(ValueError):
 @dataclass(frozen=True)
 class Matcher:
     methods: tuple[str, ...] = ()
+    # (entity, action) pairs the capability layer must find, "*" for any; audiences that count
+    capabilities: tuple[tuple[str, str], ...] = ()
+    audiences: tuple[str, ...] = ()
     paths: tuple[re.Pattern, ...] = ()
     keywords: tuple[re.Pattern, ...] = ()
     exclude: tuple[re.Pattern, ...] = ()
@@ -268,7 +272,7 @@ def _touchpoint(raw: Any, stage: str, where: str, previous: Touchpoint | None = 
     match = raw.get("match", {})
     if not isinstance(match, dict):
         raise JourneyError(f"{what}: match must be a mapping")
-    _known_keys(match, {"methods", "paths", "keywords"}, f"{what}.match")
+    _known_keys(match, {"methods", "capabilities", "audiences", "paths", "keywords"}, f"{what}.match")
     if "required" in raw and not isinstance(raw["required"], bool):
         raise JourneyError(f"{what}: required must be true or false")
     methods = old.matcher.methods
@@ -277,8 +281,22 @@ def _touchpoint(raw: Any, stage: str, where: str, previous: Touchpoint | None = 
         unknown = [m for m in methods if m.lower() not in HTTP_METHODS]
         if unknown:
             raise JourneyError(f"{what}.match.methods: {', '.join(unknown)} is not an HTTP method")
+    if "capabilities" in match:
+        wanted = _capabilities(match["capabilities"], f"{what}.match.capabilities")
+    elif "paths" in match or "keywords" in match:
+        wanted = ()  # the document's words take over from the default's capabilities
+    else:
+        wanted = old.matcher.capabilities
+    audiences = old.matcher.audiences if wanted else ()
+    if "audiences" in match:
+        audiences = tuple(_names(match["audiences"], f"{what}.match.audiences"))
+        unknown = [a for a in audiences if a not in capabilities.AUDIENCES]
+        if unknown:
+            raise JourneyError(f"{what}.match.audiences: {', '.join(unknown)} is not one of {', '.join(capabilities.AUDIENCES)}")
     matcher = Matcher(
         methods=methods,
+        capabilities=wanted,
+        audiences=audiences,
         paths=_patterns(match["paths"], f"{what}.match.paths") if "paths" in match else old.matcher.paths,
         keywords=_patterns(match["keywords"], f"{what}.match.keywords") if "keywords" in match else old.matcher.keywords,
         exclude=_patterns(raw["exclude"], f"{what}.exclude") if "exclude" in raw else old.matcher.exclude,
@@ -293,6 +311,17 @@ def _touchpoint(raw: Any, stage: str, where: str, previous: Touchpoint | None = 
         excluded=tuple(_names(raw["exclude-operations"], f"{what}.exclude-operations")) if "exclude-operations" in raw else old.excluded,
         aliases=old.aliases,
     )
+
+
+def _capabilities(value: Any, what: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    for text in _names(value, what):
+        entity, _, action = text.partition(":")
+        if entity not in capabilities.ENTITIES + ("*",) or action not in capabilities.ACTIONS + ("*",):
+            raise JourneyError(f"{what}: {text!r} is not entity:action (entities: {', '.join(capabilities.ENTITIES)}; "
+                               f"actions: {', '.join(capabilities.ACTIONS)}; * for any)")
+        out.append((entity, action))
+    return tuple(out)
 
 
 def _patterns(value: Any, what: str) -> tuple[re.Pattern, ...]:
@@ -334,8 +363,10 @@ def _words_of(api_name: str, op: Operation) -> _OperationWords:
 
 
 def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
-                    words: _OperationWords | None = None) -> tuple[float, str] | None:
-    """(confidence, reason) when the operation serves the touchpoint, or None."""
+                    words: _OperationWords | None = None,
+                    offered: capabilities.OperationCapabilities | None = None) -> tuple[float, str] | None:
+    """(confidence, reason) when the operation serves the touchpoint, or None. `offered` is what
+    the capability layer read from the operation; without it only the words are matched."""
     words = words or _words_of(api_name, op)
     if any(n.lower() in words.names for n in touchpoint.excluded):
         return None
@@ -347,14 +378,26 @@ def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
         if touchpoint.name in declared_names or set(touchpoint.aliases) & set(declared_names):
             return 1.0, f"{TOUCHPOINT_EXTENSION}: {touchpoint.name}"
         return None  # an explicit mapping to other touchpoints (or "none") rules auto-matching out
-    found = _auto_match(touchpoint.matcher, op, words)
+    found = _auto_match(touchpoint.matcher, op, words, offered)
     if found and op.deprecated:  # still works today; JRN003 judges the unstable path
         return round(found[0] - 0.1, 2), found[1] + " (operation deprecated)"
     return found
 
 
-def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | None:
+def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords,
+                offered: capabilities.OperationCapabilities | None = None) -> tuple[float, str] | None:
     if matcher.methods and op.method not in matcher.methods:
+        return None
+    if offered is not None and offered.audience == "provider":
+        return None  # a webhook the audited side receives offers nothing to a channel
+    by_words = _word_match(matcher, op, words)
+    if by_words and not (offered is not None and matcher.audiences and _vetoed(matcher, offered)):
+        return by_words
+    return _capability_match(matcher, offered) if offered is not None and matcher.capabilities else None
+
+
+def _word_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | None:
+    if not (matcher.paths or matcher.keywords):
         return None
     path_hit = keyword_hit = None
     if _may_match(matcher.any_path, op.path):
@@ -374,6 +417,45 @@ def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tupl
     return None
 
 
+def _wanted(matcher: Matcher, cap: capabilities.Capability) -> bool:
+    return bool(cap.entity) and any(entity in ("*", cap.entity) and action in ("*", cap.action)
+                                    for entity, action in matcher.capabilities)
+
+
+def _serves(cap: capabilities.Capability) -> bool:
+    """A capability a channel can offer a customer: not a payment instrument saved or listed (that
+    is not paying), not a check or preview named by a verb (`POST /kunden/{id}/pruefungen` reads
+    no customer record for the customer)."""
+    if cap.entity == "payment" and cap.term in capabilities.PAYMENT_INSTRUMENTS:
+        return False
+    return not (cap.action in ("read", "search") and any(e.startswith("path verb") for e in cap.evidence))
+
+
+def _vetoed(matcher: Matcher, offered: capabilities.OperationCapabilities) -> bool:
+    """The words matched, but the capability layer firmly reads something else: `customers/search`
+    for product search, an admin API, a bulk price import for a price check, webhook registration
+    for account self-service."""
+    if not matcher.capabilities:
+        return False
+    if offered.audience not in matcher.audiences and offered.audience_named:
+        return True
+    firm = [c for c in offered.capabilities if c.confidence >= capabilities.FIRM and c.term]
+    return bool(firm) and not any(_wanted(matcher, c) for c in firm)
+
+
+def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilities) -> tuple[float, str] | None:
+    """A firm capability the touchpoint asks for: said by the operation's path or body, not only
+    by its summary or the spec's title."""
+    if matcher.audiences and offered.audience not in matcher.audiences and offered.audience_named:
+        return None
+    best = max((c for c in offered.capabilities
+                if _wanted(matcher, c) and c.confidence >= capabilities.FIRM and _serves(c)),
+               key=lambda c: c.confidence, default=None)
+    if best is None:
+        return None
+    return 0.8, f"offers {best.entity}:{best.action} ({'; '.join(best.evidence)})"
+
+
 def _may_match(combined: re.Pattern | None, text: str) -> bool:
     return combined is None or combined.search(text) is not None
 
@@ -389,10 +471,12 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
         spec = stack.spec_of(api)
         if spec is None:
             continue
+        offered_by = {f.operation.pointer: f for f in capabilities.of_spec(spec)}
         for op in spec.operations:
             words = _words_of(api.name, op)
+            offered = offered_by.get(op.pointer)
             for touchpoint in touchpoints:
-                found = match_operation(touchpoint, api.name, op, words)
+                found = match_operation(touchpoint, api.name, op, words, offered)
                 if found and found[0] >= min_confidence:
                     matches[touchpoint.name].append(Match(
                         touchpoint.name, api.ref, spec.display, op.label, op.operation_id, op.pointer,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import PurePath
 from typing import Iterable, Iterator
 
 from machaudit.model import Entity, Operation, Spec, Stack
@@ -156,6 +157,22 @@ def sibling_specs(stack: Stack, spec: Spec) -> list[Spec]:
                 if other_spec is not None and other_spec.parsed:
                     out.setdefault(other_spec.key, other_spec)
     return list(out.values())
+
+
+def companion_specs(stack: Stack, spec: Spec) -> list[Spec]:
+    """The spec and its companion APIs: those the catalog gives the same provider, or — when no
+    catalog entity provides it — the specs published beside it (same folder or a sibling folder,
+    as a store API and an admin API of one platform are): the reversal often lives in the admin API."""
+    family = sibling_specs(stack, spec)
+    if any(stack.providers_of(api.ref) for api in stack.apis_of_spec(spec.key)) or "://" in spec.key:
+        return family
+    here = PurePath(spec.key).parent
+    seen = {s.key for s in family}
+    for other in parsed_specs(stack):
+        there = PurePath(other.key).parent
+        if other.key not in seen and "://" not in other.key and (there == here or there.parent == here.parent):
+            family.append(other)
+    return family
 
 
 def entity_text(entity: Entity) -> str:

@@ -1,22 +1,22 @@
-import re
-
+from machaudit import capabilities
 from machaudit.findings import Location, Severity
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
-KINDS = {  # what is created -> (head noun, words of its reversal, default severity)
-    "order": (intent.ORDER, r"cancel|storn|void|annul|widerruf|withdraw|revoke|abbruch|abbrechen", "high"),
-    "shipment": (intent.SHIPMENT, r"cancel|storn|void|annul|withdraw|recall|abbruch", "medium"),
-    "invoice": (intent.INVOICE, r"credit ?note|gutschrift|void|refund|storn|cancel|korrektur|annul|erstatt", "medium"),
-    "payment": (intent.PAYMENT, r"refund|cancel|void|revers|erstatt|storn|chargeback|rueckbuch|rückbuch", "medium"),
+# What is created -> (actions that undo it, default severity). The words that name creating,
+# cancelling, voiding, refunding, Storno, credit notes live in machaudit.capabilities.vocabulary.
+KINDS = {
+    "order": ({"cancel", "refund", "delete"}, "high"),
+    "shipment": ({"cancel", "refund", "delete"}, "medium"),
+    "invoice": ({"cancel", "refund"}, "medium"),
+    "payment": ({"refund", "cancel"}, "medium"),
 }
-# A reversal word on its own already names the thing it reverses.
-SELF_EVIDENT = {"invoice": r"credit ?note|gutschrift", "payment": r"refund|revers|erstatt|chargeback"}
+# Operations the audited side receives (webhooks) neither create nor reverse anything.
+CALLERS = capabilities.CALLERS
 
 
 @check("BLR003", "no-reversal-operation", severity="high", options={
-    "reversal_words": {k: v[1] for k, v in KINDS.items()},
-    "severities": {k: v[2] for k, v in KINDS.items()},
+    "severities": {k: v[1] for k, v in KINDS.items()},
 })
 def no_reversal_operation(ctx):
     """What: an API that creates orders but offers no way to cancel them (cancel, Storno, void, or
@@ -38,23 +38,22 @@ def no_reversal_operation(ctx):
     — idempotent, with a reason code, and usable in bulk.
     """
     stack = ctx.stack
-    words = ctx.options["reversal_words"]
     severities = {k: Severity.parse(v) for k, v in ctx.options["severities"].items()}
     for spec in intent.parsed_specs(stack):
         if _relay_only(stack, spec):
             continue  # a BFF or gateway forwards creation; the reversal belongs to the system behind it
         created = {}
-        for kind, (noun, _, _) in KINDS.items():
-            ops = [op for op in spec.operations if intent.creates(op, noun)]
+        for kind in KINDS:
+            ops = [found.operation for found in capabilities.of_spec(spec) if capabilities.creates(found, kind)]
             if ops:
                 created[kind] = ops
         if not created:
             continue
-        family = [op for s in intent.sibling_specs(stack, spec) for op in s.operations]
+        family = [found for s in intent.companion_specs(stack, spec) for found in capabilities.of_spec(s)
+                  if found.audience in CALLERS]
         gaps = []
         for kind, ops in created.items():
-            noun = KINDS[kind][0]
-            if not any(_reverses(op, kind, noun, words.get(kind, KINDS[kind][1])) for op in family):
+            if not any(found.offers(kind, *KINDS[kind][0]) for found in family):
                 gaps.append((kind, ops))
         if not gaps:
             yield ctx.passed(spec.display, "can reverse every " + ", ".join(created) + " it creates")
@@ -83,16 +82,3 @@ def _describe(kind: str) -> str:
     return {"order": "cancel/storno/void", "shipment": "cancel/void", "invoice": "credit-note/void/refund",
             "payment": "refund/cancel"}[kind]
 
-
-def _reverses(op, kind: str, noun: str, pattern: str) -> bool:
-    text = intent.words_of(op)
-    if op.method == "DELETE" and kind in ("order", "shipment"):
-        raw = [s for s in op.path.split("/") if s]
-        literal = intent.literal_segments(op.path)
-        if raw and intent.is_param(raw[-1]) and literal and intent.names(literal[-1], noun):
-            return True  # DELETE /orders/{id}
-    if not re.search(pattern, text):
-        return False
-    if kind in SELF_EVIDENT and re.search(SELF_EVIDENT[kind], text):
-        return True
-    return intent.touches(op, noun) or any(intent.ends_with(w, noun) for w in text.split())

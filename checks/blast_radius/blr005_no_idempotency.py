@@ -1,3 +1,4 @@
+from machaudit import capabilities
 from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
@@ -25,10 +26,11 @@ def no_idempotency(ctx):
     """
     accepted = {h.lower() for h in ctx.options["headers"]}
     for spec in intent.parsed_specs(ctx.stack):
-        for op in spec.operations:
-            kind = "order" if intent.creates(op, intent.ORDER) else "payment" if intent.creates(op, intent.PAYMENT) else None
+        for found in capabilities.of_spec(spec):
+            kind = _creates(found)
             if kind is None:
                 continue
+            op = found.operation
             subject = f"{spec.display} {op.label}"
             if intent.header_names(op) & accepted:
                 yield ctx.passed(subject)
@@ -42,3 +44,9 @@ def no_idempotency(ctx):
             )
     for api, reason in intent.apis_without_spec(ctx.stack, r"order|auftr|bestell|payment|zahlung|checkout"):
         yield ctx.unknown(api.ref, f"API {api.label} {reason}, so whether its order or payment creation is idempotent is unknown", api.location)
+
+
+def _creates(found) -> str | None:
+    """"order" or "payment" when the operation places an order or moves money (a capture, an
+    authorisation), not when it saves a card or opens a payment session; None otherwise."""
+    return next((kind for kind in ("order", "payment") if capabilities.creates(found, kind)), None)

@@ -1,14 +1,19 @@
 import re
 
-from machaudit import spec_analysis
+from machaudit import capabilities, spec_analysis
+from machaudit.capabilities import evidence
+from machaudit.capabilities.vocabulary import ACTION_NOUNS
 from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
+# Operations the audited side receives (webhooks) switch nothing off.
+CALLERS = capabilities.CALLERS
+
 
 @check("BLR006", "no-kill-switch", severity="medium", options={
+    # Catalog names of voucher APIs (operations are read by machaudit.capabilities).
     "voucher_pattern": r"voucher|coupon|promotion|promo|discount|gutschein|rabattcode|^aktion",
-    "redeem_context": r"cart|basket|warenkorb|checkout|order|bestell|auftr|session",
     "deactivate_pattern": r"^(?:deactivat\w*|disabl\w*|expir\w*|invalidat\w*|revok\w*|archiv\w*|deaktiv\w*|sperr\w*|"
                           r"block\w*|suspend\w*|beend\w*|withdraw\w*|stop|pause|end)$",
     "status_fields": r"^(?:status|state|active|is_?active|enabled|is_?enabled|disabled|valid_?until|valid_?to|expires?(?:_?at)?|expiry|"
@@ -37,11 +42,13 @@ def no_kill_switch(ctx):
     voucher = re.compile(opts["voucher_pattern"])
     for spec in intent.parsed_specs(stack):
         named = _named_voucher_api(stack, spec, voucher)
-        creating = [op for op in spec.operations if _creates_vouchers(op, voucher, opts)]
+        creating = [found.operation for found in capabilities.of_spec(spec)
+                    if found.audience in CALLERS and found.offers("voucher", "create")]
         if not named and not creating:
             continue
-        family = [(s, op) for s in intent.sibling_specs(stack, spec) for op in s.operations]
-        switch = next((f"{op.label}" for s, op in family if _kill_switch(s, op, voucher, opts, named)), None)
+        family = [(s, found) for s in intent.companion_specs(stack, spec) for found in capabilities.of_spec(s)
+                  if found.audience in CALLERS]
+        switch = next((found.operation.label for s, found in family if _kill_switch(s, found, opts)), None)
         name = spec.title or spec.display
         if switch:
             yield ctx.passed(spec.display, f"codes can be switched off through {switch}")
@@ -59,55 +66,41 @@ def no_kill_switch(ctx):
 
 
 def _named_voucher_api(stack, spec, voucher) -> str:
-    """The catalog name of a voucher API this spec defines (or its title), or ""."""
+    """The catalog name of a voucher API this spec defines (or its title), or "". A promotion
+    *settings* API configures promotions; it is not where codes live."""
     for api in stack.apis_of_spec(spec.key):
         if api.inferred:
             continue
         for entity in [api] + stack.providers_of(api.ref):
-            if any(voucher.search(w) for w in intent.tokens(entity.name) + intent.tokens(entity.title)):
+            if _names_vouchers(entity.name + " " + entity.title, voucher):
                 return api.label
-    if any(voucher.search(w) for w in intent.tokens(spec.title)):
+    if _names_vouchers(spec.title, voucher):
         return spec.title
     return ""
 
 
-def _voucher_segment(segment: str, voucher) -> bool:
-    return bool(voucher.search("".join(intent.tokens(segment))))
+def _names_vouchers(text: str, voucher) -> bool:
+    words = intent.tokens(text)
+    if any(ACTION_NOUNS.get(evidence.singular(w)) == "configure" for w in words):
+        return False
+    return any(voucher.search(w) for w in words)
 
 
-def _creates_vouchers(op, voucher, opts) -> bool:
-    """POST on a collection of codes/promotions that is not a cart's or an order's (redeeming)."""
-    raw = [s for s in op.path.split("/") if s]
-    if op.method != "POST" or not raw or intent.is_param(raw[-1]):
+def _kill_switch(spec, found, opts) -> bool:
+    """Deleting a code or promotion, a deactivate-style action on one, or an update that sets its
+    status, active flag or end date. Removing a code from a cart (a cart update) stops nothing."""
+    if "voucher" not in found.entities:
         return False
-    literal = intent.literal_segments(op.path)
-    if not any(_voucher_segment(s, voucher) for s in literal):
-        return False
-    if any(re.search(opts["redeem_context"], "".join(intent.tokens(s))) for s in literal):
-        return False
-    last = intent.tokens(raw[-1])
-    if any(re.match(r"^(?:validat|validierung|pruef|prüf|check|search|query|redeem|redemption|einloes|einlös|apply|calculate|preview)", w) for w in last):
-        return False
-    return True
-
-
-def _kill_switch(spec, op, voucher, opts, named: str) -> bool:
-    literal = intent.literal_segments(op.path)
-    if not literal:
-        return False
-    about_codes = any(_voucher_segment(s, voucher) for s in literal) or bool(named)
-    if not about_codes:
-        return False
-    if any(re.search(opts["redeem_context"], "".join(intent.tokens(s))) for s in literal):
-        return False  # removing a code from a cart does not stop the code
-    target = "".join(intent.tokens(literal[-1]))
-    target_is_code = _voucher_segment(literal[-1], voucher) or re.search(r"codes?$|campaigns?$|aktionen$", target)
+    op = found.operation
+    if found.offers("voucher", "delete"):
+        return True
     words = intent.tokens(op.path) + intent.tokens(op.operation_id)
     if op.method in ("POST", "PUT", "PATCH") and any(re.match(opts["deactivate_pattern"], w) for w in words):
         return True
-    if op.method == "DELETE" and target_is_code:
-        return True
-    if op.method in ("PATCH", "PUT", "POST") and intent.is_param(op.path.rstrip("/").rsplit("/", 1)[-1]) and target_is_code:
+    if found.offers("voucher", "update") and any(re.match(opts["status_fields"], w) for w in words):
+        return True  # `POST /changeStatus`, `PUT /vouchers/{code}/status`
+    if op.method in ("PATCH", "PUT", "POST") and intent.is_param(op.path.rstrip("/").rsplit("/", 1)[-1]) \
+            and found.offers("voucher", "update"):
         status = re.compile(opts["status_fields"])
         for schema in spec_analysis.request_schemas(spec, op):
             for path, _prop in spec_analysis.schema_properties(spec, schema):

@@ -1,4 +1,4 @@
-from machaudit import spec_analysis
+from machaudit import capabilities, spec_analysis
 from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
@@ -19,9 +19,10 @@ def no_rate_limit_contract(ctx):
     response with a `Retry-After` header in the spec, so clients and gateways can rely on it.
     """
     for spec in intent.parsed_specs(ctx.stack):
-        for op in spec.operations:
-            if not intent.creates(op, intent.ORDER):
+        for found in capabilities.of_spec(spec):
+            if not capabilities.creates(found, "order"):
                 continue
+            op = found.operation
             subject = f"{spec.display} {op.label}"
             if "429" in op.responses:
                 yield ctx.passed(subject)

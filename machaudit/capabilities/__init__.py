@@ -1,0 +1,122 @@
+"""What every operation of a spec offers: capabilities (entity, action, audience) with evidence.
+
+    from machaudit import capabilities
+    for found in capabilities.of_spec(spec):
+        if found.offers("order", "cancel"): ...
+
+`of_spec` reads each operation once (linear in the spec) and keeps the answer for the spec
+object, so several checks asking about the same spec pay once. Operations of the spec's
+`webhooks` section and of operations' `callbacks` are included as receivers (audience
+`provider`, action `publish`): the audited side implements them, they offer nothing to call.
+"""
+
+from __future__ import annotations
+
+from machaudit.capabilities import evidence
+from machaudit.capabilities.audience import GUESSES, operation_audience, spec_audience
+from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
+from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
+from machaudit.findings import escape_pointer_token
+from machaudit.model import Operation, Spec
+
+__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
+
+# Who calls an operation, as opposed to a webhook the audited side receives.
+CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
+# Below this, an entity was read from the spec's title or an operation's summary: enough to map a
+# journey, too little to accuse an operation of creating orders or moving money.
+FIRM = 0.8
+
+_HTTP = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+_CACHE: dict[int, tuple[Spec, tuple[OperationCapabilities, ...]]] = {}
+_CACHE_SIZE = 512
+
+
+def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
+    """Capabilities of every operation of the spec (paths, then webhooks and callbacks)."""
+    cached = _CACHE.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    default, why = spec_audience(spec)
+    title = evidence.words(spec.title)
+    out = []
+    for op in spec.operations:
+        audience, named = operation_audience(op, default, why not in GUESSES)
+        out.append(classify(op, audience, title, evidence.body_of(spec, op), audience_named=named))
+    for op in receiver_operations(spec):
+        out.append(classify(op, "provider", title, evidence.body_of(spec, op), receiver=True))
+    result = tuple(out)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[id(spec)] = (spec, result)
+    return result
+
+
+def offering(spec: Spec, entity: str, *actions: str, audiences: tuple[str, ...] = (),
+             min_confidence: float = 0.0) -> list[OperationCapabilities]:
+    """The operations of a spec that offer `entity` with one of `actions` (any when none given),
+    to one of `audiences` (any when none given)."""
+    return [found for found in of_spec(spec)
+            if found.offers(entity, *actions, min_confidence=min_confidence)
+            and (not audiences or found.audience in audiences)]
+
+
+def creates(found: OperationCapabilities, entity: str) -> bool:
+    """Does the operation create `entity`, as its path says? For payments, only when money moves
+    (a payment, a capture, an authorisation, a payout), not a saved card or a payment session."""
+    if found.audience not in CALLERS:
+        return False
+    return any(c.entity == entity and c.action == "create" and c.confidence >= FIRM
+               and (entity != "payment" or c.term in MONEY_TERMS) for c in found.capabilities)
+
+
+def receiver_operations(spec: Spec) -> list[Operation]:
+    """Operations the audited side receives: the spec's `webhooks` (OpenAPI 3.1) and every
+    operation's `callbacks`, as Operation objects pointing where they are declared."""
+    data = spec.data if isinstance(spec.data, dict) else {}
+    found: list[Operation] = []
+    hooks = data.get("webhooks")
+    if isinstance(hooks, dict):
+        for name, item in hooks.items():
+            found.extend(_operations_of(spec, item, str(name), f"/webhooks/{escape_pointer_token(str(name))}"))
+    for op in spec.operations:
+        node = _raw(spec, op)
+        callbacks = node.get("callbacks") if isinstance(node, dict) else None
+        if not isinstance(callbacks, dict):
+            continue
+        for cb_name, cb in callbacks.items():
+            _, cb = _resolve(spec, cb)
+            if not isinstance(cb, dict):
+                continue
+            for expression, item in cb.items():
+                pointer = f"{op.pointer}/callbacks/{escape_pointer_token(str(cb_name))}/{escape_pointer_token(str(expression))}"
+                found.extend(_operations_of(spec, item, str(cb_name), pointer))
+    return found
+
+
+def _operations_of(spec: Spec, item, name: str, pointer: str) -> list[Operation]:
+    _, item = _resolve(spec, item)
+    if not isinstance(item, dict):
+        return []
+    out = []
+    for method in _HTTP:
+        node = item.get(method)
+        if not isinstance(node, dict):
+            continue
+        tags = node.get("tags") if isinstance(node.get("tags"), list) else []
+        out.append(Operation(
+            spec_file=spec.key, method=method.upper(), path="/" + name.lstrip("/"), pointer=f"{pointer}/{method}",
+            operation_id=str(node.get("operationId") or ""), summary=str(node.get("summary") or ""),
+            tags=tuple(str(t) for t in tags if isinstance(t, (str, int))),
+        ))
+    return out
+
+
+def _raw(spec: Spec, op: Operation):
+    from machaudit import spec_analysis
+    return spec_analysis.operation_node(spec, op)[1]
+
+
+def _resolve(spec: Spec, node):
+    from machaudit import spec_analysis
+    return spec_analysis.resolve(spec, node)
