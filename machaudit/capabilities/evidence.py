@@ -28,8 +28,8 @@ _IRREGULAR = {"addresses": "address", "statuses": "status", "deliveries": "deliv
 def singular(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    if word.endswith(("ungen", "ionen")):  # German: Bestellungen, Aktionen
-        return word[:-2]
+    if word.endswith(("ungen", "ionen", "heiten", "keiten", "schaften", "schriften")):
+        return word[:-2]  # German feminine plurals: Bestellungen, Aktionen, Gutschriften
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if word.endswith(("sses", "xes", "ches", "shes", "uses")):

@@ -87,8 +87,11 @@ SHOPPER_ENTITY_WORDS: dict[str, str] = {"account": "customer", "konto": "custome
 # Words that, under an entity, name more of it: `/promotions/{id}/codes` are voucher codes.
 CHILDREN: dict[str, frozenset[str]] = {"voucher": frozenset({"code", "gutscheincode"})}
 
-# Words that, under an entity, are only a part of it: a webhook's deliveries are not shipments.
-PARTS_UNDER: dict[str, frozenset[str]] = {"webhook": frozenset({"delivery", "attempt", "event", "log"})}
+# Words that, under an entity, are only a part of it: a webhook's deliveries are not shipments, and
+# an invoice's or a quote's dispatch (`/rechnungen/{nr}/versand`) is the document being sent.
+_SENDING = frozenset({"delivery", "dispatch", "versand", "versandprotokoll", "sending", "email", "mail", "pdf"})
+PARTS_UNDER: dict[str, frozenset[str]] = {"webhook": frozenset({"delivery", "attempt", "event", "log"}),
+                                          "invoice": _SENDING, "quote": _SENDING}
 
 # Resources of which the caller has exactly one: GET reads it (`GET /cart`, `GET /account`).
 SINGLETONS = frozenset("cart basket warenkorb account konto kundenkonto profile checkout store".split())
@@ -168,8 +171,10 @@ MONEY_TERMS = frozenset({"payment", "zahlung", "charge", "capture", "authorisati
                          "payment auth"})
 
 # Creating one of these is the named action (POST /payments/{id}/refunds refunds).
+# A credit note (Gutschrift) reverses an invoice.
 CREATE_MEANS = {"refund": "refund", "reversal": "refund", "subscriber": "subscribe", "webhook": "subscribe",
-                "endpoint": "subscribe", "edit": "update"}
+                "endpoint": "subscribe", "edit": "update", "gutschrift": "refund", "credit note": "refund",
+                "creditnote": "refund"}
 
 # First words of a summary that make a POST a query (`POST /paymentMethods`: "Get a list of ...").
 QUERY_SUMMARY = {"list": "search", "search": "search", "find": "search", "query": "search", "get": "read",
