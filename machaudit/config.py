@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 from machaudit.findings import Severity
 from machaudit.policy import Policy
 from machaudit.registry import CheckInfo, Option
-from machaudit.sources.documents import Limits
+from machaudit.limits import Limits
 
 CONFIG_FILES = ("machaudit.toml", ".machaudit.toml", "pyproject.toml")
 FAIL_ON = ("info", "low", "medium", "high", "critical", "never")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from machaudit.sources.documents import Limits
+from machaudit.limits import Limits
 from machaudit.sources.openapi import read_spec
 from machaudit.sources.store import DocumentStore
 from machaudit.sources.validate import validate

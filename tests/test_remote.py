@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from machaudit.sources import remote
-from machaudit.sources.documents import DocumentError, Limits
+from machaudit.sources.documents import DocumentError
+from machaudit.limits import Limits
 from tests.conftest import Run, run_cli
 
 SPEC = """\

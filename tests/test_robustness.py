@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from machaudit.sources.documents import DocumentError, Limits, parse_document, parse_documents
+from machaudit.sources.documents import DocumentError, parse_document, parse_documents
+from machaudit.limits import Limits
 from tests.conftest import Run, run_cli
 
 GOOD_SPEC = """\

@@ -11,7 +11,7 @@ from machaudit.registry import load_checks, select
 from machaudit.sources import LoadOptions, start_loading
 from machaudit.sources import store as store_module
 from machaudit.sources.refs import locate_location
-from machaudit.sources.documents import Limits
+from machaudit.limits import Limits
 
 VALID = """openapi: 3.0.3
 info: {title: Orders, version: "1"}

@@ -4,7 +4,8 @@ by PyYAML everywhere else: both ways must agree on every document, tricky or rea
 import pytest
 
 from machaudit.sources import documents
-from machaudit.sources.documents import DocumentError, Limits, parse_document
+from machaudit.sources.documents import DocumentError, parse_document
+from machaudit.limits import Limits
 from tests.conftest import CORPUS
 
 SPEC = """openapi: 3.0.3

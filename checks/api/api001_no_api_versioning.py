@@ -1,6 +1,5 @@
 import re
 
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.api._common import definition_gaps, media_types, openapi_specs
 
@@ -88,7 +87,7 @@ def no_api_versioning(ctx):
             yield ctx.fail(
                 spec.display,
                 f"API {spec.title or spec.display} gives clients no version to pin: " + "; ".join(missing),
-                Location(spec.display, pointer),
+                spec.location(pointer),
                 evidence={"missing": missing, "info_version": spec.api_version, "servers": list(spec.servers)},
             )
 

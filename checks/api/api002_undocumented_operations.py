@@ -1,4 +1,3 @@
-from machaudit.findings import Location
 from machaudit.registry import Option, check
 from machaudit_checks.api._common import definition_gaps, openapi_specs, short_list
 
@@ -37,6 +36,6 @@ def undocumented_operations(ctx):
             f"only {len(ops) - len(bare)} of {len(ops)} operations of API {spec.title or spec.display} "
             f"({share:.0%}, minimum {minimum:.0%}) have a summary or description; undocumented: "
             + short_list([op.label for op in bare], 5),
-            Location(spec.display, bare[0].pointer),
+            spec.location(bare[0].pointer),
             evidence={"operations": len(ops), "undocumented": [op.label for op in bare]},
         )

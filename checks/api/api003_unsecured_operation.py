@@ -1,7 +1,7 @@
 import re
 from dataclasses import dataclass
 
-from machaudit.findings import Location, Severity, escape_pointer_token
+from machaudit.findings import Severity, escape_pointer_token
 from machaudit.registry import check
 from machaudit.spec_analysis import operation_node, pii_properties, resolve, response_schemas
 from machaudit_checks.api import _auth
@@ -104,7 +104,7 @@ def unsecured_operation(ctx):
                 f"{op.label} {why}"
                 + (f"; its response carries personal data ({', '.join(sorted({k for _, k in pii}))}): "
                    f"{short_list(_examples(pii), 6)}" if pii else ""),
-                Location(spec.display, op.pointer + ("/security" if _declared_on_operation(spec, op) else "")),
+                spec.location(op.pointer + ("/security" if _declared_on_operation(spec, op) else "")),
                 evidence={"verdict": verdict, "security": op.security, "schemes": facts.schemes,
                           "weighed": evidence, "pii": [p for p, _ in pii]},
                 severity=severity,
@@ -211,7 +211,7 @@ def _judge_contract(ctx, spec, subject: str, label: str, pointer: str, security,
         subject,
         f"{label} is a contract you implement ({because}), and it does not say how you can tell the caller "
         "is genuine: no security requirement, signature, HMAC or credentials described",
-        Location(spec.display, pointer),
+        spec.location(pointer),
         evidence={"verdict": CONTRACT, "security": security, "schemes": facts.schemes, "weighed": [because]},
         severity=Severity.LOW,
     )

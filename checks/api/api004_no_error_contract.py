@@ -1,6 +1,5 @@
 import re
 
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.api._common import definition_gaps, openapi_specs
 
@@ -34,11 +33,11 @@ def no_error_contract(ctx):
                 yield ctx.passed(subject)
             elif not op.responses:
                 yield ctx.fail(subject, f"{op.label} declares no responses at all, so no error either",
-                               Location(spec.display, op.pointer))
+                               spec.location(op.pointer))
             else:
                 yield ctx.fail(
                     subject,
                     f"{op.label} declares only success responses ({', '.join(op.responses)}): no 4xx, 5xx or default",
-                    Location(spec.display, op.pointer + "/responses"),
+                    spec.location(op.pointer + "/responses"),
                     evidence={"responses": list(op.responses)},
                 )

@@ -1,7 +1,6 @@
 import ipaddress
 import re
 
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.api._common import definition_gaps, openapi_specs
 
@@ -40,7 +39,7 @@ def hard_coded_endpoint(ctx):
             spec.display,
             f"API {spec.title or spec.display} names hard-coded endpoints: "
             + "; ".join(f"{url} ({what})" for url, what, _ in offending),
-            Location(spec.display, offending[0][2]),
+            spec.location(offending[0][2]),
             evidence={"servers": [url for url, _, _ in offending]},
         )
 

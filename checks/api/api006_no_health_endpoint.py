@@ -1,6 +1,5 @@
 import re
 
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit.spec_analysis import text_of
 from machaudit_checks.api._common import definition_gaps, is_saas, only_inferred, openapi_specs, providers_of_spec
@@ -57,14 +56,14 @@ def no_health_endpoint(ctx):
                 f"API {spec.title or spec.display} has no health operation, but it is served from {hosts}; without "
                 "a catalog it is unknown whether it is a service you operate or a vendor's SaaS (whose status page "
                 "would answer for it)",
-                Location(spec.display, "/servers"),
+                spec.location("/servers"),
             )
         else:
             yield ctx.fail(
                 spec.display,
                 f"API {spec.title or spec.display} has no health, status, readiness or liveness operation "
                 f"among its {len(spec.operations)} operations",
-                Location(spec.display, "/paths"),
+                spec.location("/paths"),
                 evidence={"operations": len(spec.operations)},
             )
 

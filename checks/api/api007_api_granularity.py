@@ -1,6 +1,6 @@
 import re
 
-from machaudit.findings import Location, Severity
+from machaudit.findings import Severity
 from machaudit.registry import check
 from machaudit_checks.api._common import definition_gaps, is_openapi_api, literal_segments, path_words
 
@@ -59,7 +59,7 @@ def api_granularity(ctx):
         if not is_openapi_api(api) or spec is None or not spec.parsed or not spec.version:
             continue
         ops = spec.operations
-        location = Location(spec.display, "/paths")
+        location = spec.location("/paths")
         if not ops and (spec.data or {}).get("webhooks"):
             yield ctx.not_applicable(api.ref, f"{spec.display} declares only webhooks, no operations")
             continue

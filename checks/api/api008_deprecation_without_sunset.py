@@ -1,4 +1,3 @@
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit.sources.spec_text import display_text
 from machaudit.spec_analysis import resolve
@@ -47,7 +46,7 @@ def deprecation_without_sunset(ctx):
                 yield ctx.fail(
                     subject,
                     f"{op.label} is deprecated but gives no sunset date (no x-sunset) and returns no Sunset header",
-                    Location(spec.display, op.pointer + "/deprecated"),
+                    spec.location(op.pointer + "/deprecated"),
                 )
 
 

@@ -1,6 +1,5 @@
 import re
 
-from machaudit.findings import Location
 from machaudit.graph import ASYNC_API_TYPES
 from machaudit.registry import check
 from machaudit.spec_analysis import INVOICE_WORDS, ORDER_WORDS, SHIPMENT_WORDS, mentions, operation_node
@@ -80,7 +79,7 @@ def no_state_events(ctx):
             f"API {spec.title or spec.display} covers {what} but announces no state change: "
             "no webhooks, no callbacks, no event subscription or event feed"
             + ("" if only_inferred(ctx, spec) else ", and its provider offers no event API"),
-            Location(spec.display, "/paths"),
+            spec.location("/paths"),
             evidence={"domains": sorted(matched)},
         )
 

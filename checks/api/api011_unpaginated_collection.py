@@ -1,6 +1,5 @@
 import re
 
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit.spec_analysis import operation_node, pointer, response_schemas
 from machaudit_checks.api._common import (
@@ -118,7 +117,7 @@ def unpaginated_collection(ctx):
             yield ctx.fail(
                 subject,
                 f"{op.label} returns a collection ({shape}) but takes no paging parameter (limit, offset, page, cursor …)",
-                Location(spec.display, pointer(op, "parameters") if _has_parameters(spec, op) else op.pointer),
+                spec.location(pointer(op, "parameters") if _has_parameters(spec, op) else op.pointer),
                 evidence={"shape": shape},
             )
         if not judged:

@@ -1,4 +1,3 @@
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -45,7 +44,7 @@ def no_correlation_id(ctx):
             spec.display,
             f"{share} order-path operation{'s' if len(relevant) > 1 else ''} of {name} accept{'' if len(relevant) > 1 else 's'} "
             f"no correlation header ({', '.join(ctx.options['headers'][:3])}): {listed}{more}",
-            Location(spec.display, missing[0].pointer),
+            spec.location(missing[0].pointer),
             evidence={"operations": [op.label for op in missing], "checked": len(relevant),
                       "headers": sorted(accepted)},
         )

@@ -1,5 +1,5 @@
 from machaudit import capabilities
-from machaudit.findings import Location, Severity
+from machaudit.findings import Severity
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -65,7 +65,7 @@ def no_reversal_operation(ctx):
         yield ctx.fail(
             spec.display,
             f"{name} " + "; ".join(parts),
-            Location(spec.display, gaps[0][1][0].pointer),
+            spec.location(gaps[0][1][0].pointer),
             evidence={"missing": {kind: [op.label for op in ops] for kind, ops in gaps}},
             severity=severity,
         )

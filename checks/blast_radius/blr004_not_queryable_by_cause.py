@@ -1,7 +1,6 @@
 import re
 
 from machaudit import spec_analysis
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -65,7 +64,7 @@ def not_queryable_by_cause(ctx):
                     subject,
                     f"{op.label} takes a free-form filter ({', '.join(free)}); whether it can select orders by voucher code "
                     "and date is not declared in the spec",
-                    Location(spec.display, op.pointer),
+                    spec.location(op.pointer),
                 )
                 continue
             lacking = " and ".join(w for w, ok in (("voucher/promotion code", has_cause), ("date", has_date)) if not ok)
@@ -75,7 +74,7 @@ def not_queryable_by_cause(ctx):
                 subject,
                 f"order list {op.label} cannot filter by {lacking} (query parameters: {params}), although its orders "
                 f"carry {', '.join(carried[:3])}; the orders behind a faulty voucher or promotion cannot be selected",
-                Location(spec.display, op.pointer),
+                spec.location(op.pointer),
                 evidence={"query_parameters": sorted(names), "by_cause": has_cause, "by_date": has_date,
                           "cause_fields": carried},
             )

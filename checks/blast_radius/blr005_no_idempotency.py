@@ -1,5 +1,4 @@
 from machaudit import capabilities
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -39,7 +38,7 @@ def no_idempotency(ctx):
                 subject,
                 f"{op.label} creates {'an order' if kind == 'order' else 'a payment'} but declares no Idempotency-Key "
                 f"header: a retried call can {'place the order' if kind == 'order' else 'charge'} twice",
-                Location(spec.display, op.pointer),
+                spec.location(op.pointer),
                 evidence={"creates": kind, "headers": sorted(intent.header_names(op))},
             )
     for api, reason in intent.apis_without_spec(ctx.stack, r"order|auftr|bestell|payment|zahlung|checkout"):

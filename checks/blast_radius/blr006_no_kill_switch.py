@@ -3,7 +3,6 @@ import re
 from machaudit import capabilities, spec_analysis
 from machaudit.capabilities import evidence
 from machaudit.capabilities.vocabulary import ACTION_NOUNS
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -58,7 +57,7 @@ def no_kill_switch(ctx):
         yield ctx.fail(
             spec.display,
             f"{name} {what} but has no operation to deactivate, expire or delete a code or promotion",
-            Location(spec.display, creating[0].pointer if creating else ""),
+            spec.location(creating[0].pointer if creating else ""),
             evidence={"creating": [op.label for op in creating], "named": named or None},
         )
     for api, reason in intent.apis_without_spec(stack, opts["voucher_pattern"].replace("^", "")):

@@ -1,5 +1,4 @@
 from machaudit import capabilities, spec_analysis
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -31,7 +30,7 @@ def no_rate_limit_contract(ctx):
             yield ctx.fail(
                 subject,
                 f"{op.label} creates orders but declares no 429 response (declared: {codes})",
-                Location(spec.display, spec_analysis.pointer(op, "responses")),
+                spec.location(spec_analysis.pointer(op, "responses")),
                 evidence={"responses": list(op.responses)},
             )
     for api, reason in intent.apis_without_spec(ctx.stack, r"order|auftr|bestell"):

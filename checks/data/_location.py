@@ -298,7 +298,7 @@ def _from_servers(stack: Stack, entity: Entity) -> Placement:
             if not host or _LOCAL_HOST.search(host) or _NON_PRODUCTION.search(host) or host.startswith("<"):
                 continue
             region = region_from_url(url)
-            seen.setdefault(region, (url, Location(spec.display, pointer)))
+            seen.setdefault(region, (url, spec.location(pointer)))
     if not seen:
         return Placement()
     named = [r for r in seen if r]
@@ -335,7 +335,7 @@ def _unknown_reason(place: Placement) -> str:
 
 def _spec_location(stack: Stack, entity: Entity) -> Location | None:
     specs = specs_of(stack, entity)
-    return Location(specs[0].display) if specs else None
+    return specs[0].location() if specs else None
 
 
 # -- per-stack memo (checks share the derivation within one audit) --------------------------------

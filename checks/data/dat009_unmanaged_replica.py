@@ -53,7 +53,7 @@ def unmanaged_replica(ctx):
         for spec in specs_of(stack, component):
             for name, pointer in _core_schemas(spec, suffixes, others, min_props):
                 core = _entity_of(name, suffixes, others)
-                servers.setdefault(core, {}).setdefault(component.ref, []).append((name, Location(spec.display, pointer)))
+                servers.setdefault(core, {}).setdefault(component.ref, []).append((name, spec.location(pointer)))
     inferred_only = not any(not c.inferred for c in stack.components)
     for core in core_entities(ctx.policy):
         served = servers.get(core, {})

@@ -25,7 +25,7 @@ def undeclared_spec(ctx):
     for key in ctx.stack.undeclared_specs:
         spec = ctx.stack.specs[key]
         yield ctx.fail(spec.display, f"{spec.display} is not the definition of any API in the catalog",
-                      Location(spec.display, "", 1))
+                      Location(spec.display, "", 1, key=spec.key))
     declared = set(ctx.stack.undeclared_specs)
     for key, spec in ctx.stack.specs.items():
         if key not in declared:

@@ -1,6 +1,5 @@
 import re
 
-from machaudit.findings import Location
 from machaudit.registry import check
 from machaudit.spec_analysis import SHIPMENT_WORDS, mentions, schema_properties
 
@@ -51,6 +50,6 @@ def related_orders_unlinked(ctx):
             yield ctx.fail(
                 subject,
                 f"schema {name} has no field linking related orders, and {where}",
-                Location(spec.display, pointer),
+                spec.location(pointer),
                 evidence={"fields": fields[:40]},
             )

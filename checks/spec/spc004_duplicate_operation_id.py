@@ -1,4 +1,3 @@
-from machaudit.findings import Location
 from machaudit.registry import check
 
 
@@ -27,7 +26,7 @@ def duplicate_operation_id(ctx):
                 yield ctx.fail(
                     f"{spec.display} {op.label}",
                     f"operationId {op.operation_id!r} of {op.label} is already used by {first.label}",
-                    Location(spec.display, op.pointer + "/operationId"),
+                    spec.location(op.pointer + "/operationId"),
                 )
         if not duplicates:
             yield ctx.passed(spec.display)

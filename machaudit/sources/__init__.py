@@ -10,7 +10,8 @@ from pathlib import Path
 
 from machaudit.model import ASYNC_API_TYPES, Entity, Spec, SpecProblem, Stack
 from machaudit.sources.catalog import is_catalog_text, load_catalog
-from machaudit.sources.documents import DocumentError, Limits
+from machaudit.sources.documents import DocumentError
+from machaudit.limits import Limits
 from machaudit.sources.event_names import message_names
 from machaudit.sources.openapi import read_spec, validatable, with_validation
 from machaudit.sources.styles import SUFFIXES, read_definition, sniff, style_of_suffix, style_of_type

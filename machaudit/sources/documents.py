@@ -11,12 +11,12 @@ import itertools
 import json
 import re
 import sys
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 import yaml
 
 from machaudit.findings import split_pointer, to_pointer
+from machaudit.limits import Limits
 from machaudit.sources.block_yaml import UNSURE, BlockOffsets, is_block_yaml
 
 try:  # libyaml when present; the pure-Python loader otherwise
@@ -58,25 +58,6 @@ def _short_form(loader: SpecLoader, suffix: str, node: yaml.Node) -> Any:
 
 
 SpecLoader.add_multi_constructor("!", _short_form)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on untrusted documents. A document over a bound is refused, not half-read."""
-
-    max_bytes: int = 64 * 1024 * 1024
-    max_depth: int = 200
-    # Values reachable once YAML aliases are expanded: a "billion laughs" document is tiny on disk
-    # but explodes here, so it is refused before any consumer walks it.
-    max_nodes: int = 20_000_000
-    # Parsed documents held at once, in MB of their marshalled form (x5-6 as Python objects);
-    # beyond it, the documents of specs not being read are kept compressed until read again.
-    parsed_documents_mb: int = 4
-    # Work openapi-spec-validator may do on one spec (keyword validators called, schemas walked,
-    # JSON Schema keywords applied to defaults): a spec that needs more gets one SPC001 finding
-    # saying so instead of hours of validation. Counted in steps, not seconds, so findings do not
-    # depend on the machine; the largest specs of the corpus need ~25,000, 500,000 is ~10 s.
-    validation_steps: int = 500_000
 
 
 class DocumentError(Exception):

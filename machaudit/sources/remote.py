@@ -64,7 +64,8 @@ from collections.abc import Callable, Iterable
 from http.cookiejar import CookieJar, CookiePolicy
 from urllib.parse import urlsplit, urlunsplit
 
-from machaudit.sources.documents import DocumentError, Limits
+from machaudit.sources.documents import DocumentError
+from machaudit.limits import Limits
 
 FETCH_DEADLINE_SECONDS = 30.0
 RUN_BUDGET_SECONDS = 120.0

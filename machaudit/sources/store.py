@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 from machaudit.findings import Location
 from machaudit.references import is_url, join_key
-from machaudit.sources.documents import DocumentError, LineIndex, Limits, may_read_differently, parse_document
+from machaudit.sources.documents import DocumentError, LineIndex, may_read_differently, parse_document
+from machaudit.limits import Limits
 
 
 # Findings arrive grouped by file (see engine): a few indexes cover the files being located.

@@ -26,7 +26,8 @@ from pathlib import Path
 from machaudit import __version__
 from machaudit.findings import Location
 from machaudit.model import Spec
-from machaudit.sources.documents import DocumentError, Limits, parse_document
+from machaudit.sources.documents import DocumentError, parse_document
+from machaudit.limits import Limits
 from machaudit.sources.refs import locate
 from machaudit.sources.store import DocumentStore, expect_early, is_url, read_early, without_collector
 from machaudit.sources.validate import ValidationIssue, validate

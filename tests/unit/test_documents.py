@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from machaudit.sources.documents import DocumentError, LineIndex, Limits, parse_document, parse_documents
+from machaudit.sources.documents import DocumentError, LineIndex, parse_document, parse_documents
+from machaudit.limits import Limits
 
 YAML = """\
 openapi: 3.0.3

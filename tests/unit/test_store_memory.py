@@ -11,7 +11,7 @@ from machaudit.sources.refs import locate_location
 
 from machaudit.findings import Location
 from machaudit.sources import LoadOptions, load_stack
-from machaudit.sources.documents import Limits
+from machaudit.limits import Limits
 from machaudit.sources.store import DocumentStore
 
 SPEC = """\
