@@ -57,7 +57,7 @@ def run_audit(
     from machaudit.report import with_inputs
     from machaudit.sources import LoadOptions
     from machaudit.sources.validation_runs import start_early
-    from machaudit.sources.workers import worker_processes
+    from machaudit.workers import worker_processes
 
     paths = list(paths) or ["."]
     config = config or Config()

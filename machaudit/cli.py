@@ -31,7 +31,7 @@ def friendly_errors(func):
     def wrapper(*args, **kwargs):
         from machaudit.registry import RegistryError
         from machaudit.sources import InputError
-        from machaudit.sources.workers import Terminated, worker_processes
+        from machaudit.workers import Terminated, worker_processes
 
         try:
             with worker_processes():  # however the command ends, no worker outlives it
@@ -59,7 +59,7 @@ def entry() -> None:
     """The `machaudit` command: SIGTERM and SIGHUP stop it the way Ctrl-C does (workers stopped,
     no temporary file left, exit 128 + the signal's number), and a closed pipe on stdout
     (`machaudit … | head`) ends it quietly."""
-    from machaudit.sources.workers import Terminated, handle_termination_signals
+    from machaudit.workers import Terminated, handle_termination_signals
 
     handle_termination_signals()
     try:

@@ -37,7 +37,6 @@ from machaudit.model import Operation, Parameter, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.store import DocumentStore
 
-SUFFIXES = (".graphql", ".graphqls", ".gql")
 ROOT_METHODS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 
 # Apollo Federation 1 and 2 directives and their scalars, declared only where the schema does not
@@ -77,11 +76,6 @@ FEDERATION_TYPES = {
 _STUBS = {ObjectTypeExtensionNode: "type", InterfaceTypeExtensionNode: "interface", UnionTypeExtensionNode: "union",
           EnumTypeExtensionNode: "enum", InputObjectTypeExtensionNode: "input", ScalarTypeExtensionNode: "scalar"}
 _FEDERATION_USE = re.compile(r"@(?:%s)\b" % "|".join(FEDERATION_DIRECTIVES))
-
-
-def looks_like_sdl(text: str) -> bool:
-    """Type definitions at the start of a line (a file of queries only is no schema)."""
-    return bool(re.search(r"^\s*(?:extend\s+)?(?:type|schema|interface|input|enum|union|scalar|directive)\b", text, re.M))
 
 
 def read_graphql(store: DocumentStore, key: str) -> Spec:

@@ -17,7 +17,6 @@ from machaudit.model import Operation, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.store import DocumentStore
 
-SUFFIXES = (".proto",)
 
 
 class _Errors(ErrorListener):

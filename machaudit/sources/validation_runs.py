@@ -31,7 +31,7 @@ from machaudit.limits import Limits
 from machaudit.sources.refs import locate
 from machaudit.sources.store import DocumentStore, expect_early, is_url, read_early, without_collector
 from machaudit.sources.validate import ValidationIssue, validate
-from machaudit.sources.workers import new_pool, release, start_methods, submit
+from machaudit.workers import new_pool, release, start_methods, submit
 
 # Below this many specs (and this much text) worker processes cost more than they save.
 MIN_SPECS_FOR_POOL = 4

@@ -14,19 +14,20 @@ and take SIGTERM and SIGHUP the default way, so the parent's `terminate()` alway
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
 import sys
 import threading
-from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # imported when a pool is made: the command's startup does not pay for them
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # How long a terminated worker has to go before it is killed.
 _TERMINATE_GRACE_SECONDS = 2.0
 
-_pools: list[ProcessPoolExecutor] = []
+_pools: list["ProcessPoolExecutor"] = []
 
 
 class Terminated(BaseException):
@@ -62,12 +63,17 @@ def handle_termination_signals() -> None:
 
 
 def start_methods() -> list[str]:
+    import multiprocessing
+
     return multiprocessing.get_all_start_methods()
 
 
-def new_pool(max_workers: int) -> ProcessPoolExecutor:
+def new_pool(max_workers: int) -> "ProcessPoolExecutor":
     """A pool owned by the current run: forked where the platform can (workers start with the
     modules already imported), stopped by `stop_all`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork") if "fork" in start_methods() else None
     pool = ProcessPoolExecutor(max_workers=max_workers, mp_context=context, initializer=_init_worker)
     _pools.append(pool)
@@ -77,7 +83,7 @@ def new_pool(max_workers: int) -> ProcessPoolExecutor:
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
-def submit(pool: ProcessPoolExecutor, function, *args) -> Future:
+def submit(pool: "ProcessPoolExecutor", function, *args) -> "Future":
     """`pool.submit`, with the stop signals held back meanwhile: submitting may fork a worker, and a
     signal handled in the middle of a fork is lost in Python's after-fork callbacks (the run would
     go on). Held back, it arrives right after, here."""
@@ -88,7 +94,7 @@ def submit(pool: ProcessPoolExecutor, function, *args) -> Future:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-def release(pool: ProcessPoolExecutor, wait: bool) -> None:
+def release(pool: "ProcessPoolExecutor", wait: bool) -> None:
     """Shut one pool down: `wait` for the work it is doing (its results are wanted), or not (its
     processes are then ended by `stop_all` at the latest)."""
     pool.shutdown(wait=wait, cancel_futures=True)
@@ -98,6 +104,10 @@ def release(pool: ProcessPoolExecutor, wait: bool) -> None:
 
 def stop_all() -> None:
     """End every worker process of this run, now."""
+    if not _pools and "multiprocessing" not in sys.modules:
+        return  # no worker was ever started
+    import multiprocessing
+
     if _pools and sys.version_info < (3, 12):
         threading.excepthook = _quiet_about_cancelled_futures
     while _pools:
@@ -118,6 +128,8 @@ _report_thread_exception = threading.excepthook
 def _quiet_about_cancelled_futures(args) -> None:
     # Before Python 3.12, a pool whose processes were ended fails each future still queued, and
     # raises (in its manager thread) for those already cancelled; 3.12 ignores them (gh-94777).
+    from concurrent.futures import InvalidStateError
+
     if not issubclass(args.exc_type, InvalidStateError):
         _report_thread_exception(args)
 
