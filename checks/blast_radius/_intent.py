@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import PurePath
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
+from machaudit import capabilities
 from machaudit.model import Entity, Operation, Spec, Stack
 
 # Head nouns (a token must END with one of these, plural endings allowed).
@@ -159,20 +160,77 @@ def sibling_specs(stack: Stack, spec: Spec) -> list[Spec]:
     return list(out.values())
 
 
-def companion_specs(stack: Stack, spec: Spec) -> list[Spec]:
-    """The spec and its companion APIs: those the catalog gives the same provider, or — when no
-    catalog entity provides it — the specs published beside it (same folder or a sibling folder,
-    as a store API and an admin API of one platform are): the reversal often lives in the admin API."""
-    family = sibling_specs(stack, spec)
+def in_companions(stack: Stack, spec: Spec, key: str, test: Callable[[Spec, Any], bool]) -> tuple[Spec, Any] | None:
+    """The first (spec, capabilities of one operation) offered to callers by the spec or its
+    companion APIs for which `test` holds; None when none is. Companions: the APIs the catalog gives
+    the same provider, or — when no catalog entity provides the spec — the specs of the same
+    platform published beside it: in the same folder, or in a sibling folder when they name the same
+    server host or start their titles with the same word ("Medusa Admin API", "Medusa Storefront
+    API"); the reversal of what a store API creates often lives in the admin API. Folders alone
+    would make one vendor's refund count for another's. `key` names the test: what a platform
+    group offers is worked out once per run, not once per spec in it."""
+    for other in sibling_specs(stack, spec):
+        found = _first(other, test)
+        if found is not None:
+            return other, found
     if any(stack.providers_of(api.ref) for api in stack.apis_of_spec(spec.key)) or "://" in spec.key:
-        return family
-    here = PurePath(spec.key).parent
-    seen = {s.key for s in family}
+        return None
+    groups, answers = _platform_groups(stack)
+    for group in _platform_keys(spec):
+        if (group, key) not in answers:
+            answers[group, key] = next(((other, found) for other in groups.get(group, ())
+                                        for found in [_first(other, test)] if found is not None), None)
+        if answers[group, key] is not None:
+            return answers[group, key]
+    return None
+
+
+def _first(spec: Spec, test: Callable[[Spec, Any], bool]):
+    return next((found for found in capabilities.of_spec(spec)
+                 if found.audience in capabilities.CALLERS and test(spec, found)), None)
+
+
+_GROUPS: dict[int, tuple[Stack, dict, dict]] = {}
+
+
+def _platform_groups(stack: Stack) -> tuple[dict[tuple[str, str], list[Spec]], dict]:
+    """Local specs by platform group (see `in_companions`), and the answers found for them so far:
+    made once per stack."""
+    cached = _GROUPS.get(id(stack))
+    if cached is not None and cached[0] is stack:
+        return cached[1], cached[2]
+    groups: dict[tuple[str, str], list[Spec]] = {}
     for other in parsed_specs(stack):
-        there = PurePath(other.key).parent
-        if other.key not in seen and "://" not in other.key and (there == here or there.parent == here.parent):
-            family.append(other)
-    return family
+        if "://" not in other.key:
+            for group in _platform_keys(other):
+                groups.setdefault(group, []).append(other)
+    _GROUPS.clear()  # one audit at a time
+    _GROUPS[id(stack)] = (stack, groups, {})
+    return groups, _GROUPS[id(stack)][2]
+
+
+def _platform_keys(spec: Spec) -> list[tuple[str, str]]:
+    folder = PurePath(spec.key).parent
+    parent = str(folder.parent)
+    keys = [(str(folder), "folder")]
+    keys += [(parent, "host:" + host) for host in sorted({_host(url) for url in spec.servers}) if host]
+    words = re.findall(r"[a-z0-9]+", (spec.title or "").lower())
+    if words and len(words[0]) >= 3 and words[0] not in _GENERIC_TITLE_WORDS:
+        keys.append((parent, "title:" + words[0]))
+    return keys
+
+
+# First words of titles that name no platform.
+_GENERIC_TITLE_WORDS = frozenset("api the open openapi swagger rest service services public private internal "
+                                 "admin store storefront platform".split())
+
+
+def _host(url: str) -> str:
+    match = re.match(r"^[a-z][a-z0-9+.-]*://([^/:?#]+)", url.strip().lower())
+    host = match.group(1) if match else ""
+    if "{" in host or host in ("localhost", "127.0.0.1", "example.com") or host.endswith(".example.com"):
+        return ""  # a template or a placeholder names no platform
+    return host
 
 
 def entity_text(entity: Entity) -> str:

@@ -1,3 +1,5 @@
+import functools
+
 from machaudit import capabilities
 from machaudit.findings import Severity
 from machaudit.registry import check
@@ -49,11 +51,10 @@ def no_reversal_operation(ctx):
                 created[kind] = ops
         if not created:
             continue
-        family = [found for s in intent.companion_specs(stack, spec) for found in capabilities.of_spec(s)
-                  if found.audience in CALLERS]
         gaps = []
         for kind, ops in created.items():
-            if not any(found.offers(kind, *KINDS[kind][0]) for found in family):
+            reversal = functools.partial(_reverses, kind)
+            if intent.in_companions(stack, spec, f"reverses {kind}", reversal) is None:
                 gaps.append((kind, ops))
         if not gaps:
             yield ctx.passed(spec.display, "can reverse every " + ", ".join(created) + " it creates")
@@ -82,3 +83,6 @@ def _describe(kind: str) -> str:
     return {"order": "cancel/storno/void", "shipment": "cancel/void", "invoice": "credit-note/void/refund",
             "payment": "refund/cancel"}[kind]
 
+
+def _reverses(kind: str, spec, found) -> bool:
+    return found.offers(kind, *KINDS[kind][0])

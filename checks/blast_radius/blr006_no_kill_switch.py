@@ -45,9 +45,8 @@ def no_kill_switch(ctx):
                     if found.audience in CALLERS and found.offers("voucher", "create")]
         if not named and not creating:
             continue
-        family = [(s, found) for s in intent.companion_specs(stack, spec) for found in capabilities.of_spec(s)
-                  if found.audience in CALLERS]
-        switch = next((found.operation.label for s, found in family if _kill_switch(s, found, opts)), None)
+        found = intent.in_companions(stack, spec, "kill switch", lambda s, f: _kill_switch(s, f, opts))
+        switch = found[1].operation.label if found else None
         name = spec.title or spec.display
         if switch:
             yield ctx.passed(spec.display, f"codes can be switched off through {switch}")

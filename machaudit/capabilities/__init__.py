@@ -29,7 +29,7 @@ FIRM = 0.8
 
 _HTTP = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 _CACHE: dict[int, tuple[Spec, tuple[OperationCapabilities, ...]]] = {}
-_CACHE_SIZE = 512
+_CACHE_SIZE = 1 << 16  # every spec of a large portfolio: BLR checks ask again for companions
 
 
 def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
