@@ -23,7 +23,15 @@ _JSON_ROOT = re.compile(r"\"(?:openapi|swagger)\"\s*:\s*\"")
 
 
 class InputError(Exception):
-    """A user mistake in the inputs named on the command line (exit code 2)."""
+    """A user mistake in the inputs named on the command line (exit code 2).
+
+    Its message names inputs, which a config file of the audited tree may have chosen: it is made
+    one inert line (safe_text.plain), as every text from the inputs is before it is shown."""
+
+    def __init__(self, message: str):
+        from machaudit.formatters.safe_text import plain  # here: formatters import the engine, which imports sources
+
+        super().__init__(plain(message))
 
 
 @dataclass
