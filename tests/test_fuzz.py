@@ -40,7 +40,9 @@ from tests import fuzz_strategies as fs
 from tests.conftest import REPO, Run, run_cli
 from tests.test_hostile_inputs import GOOD_SPEC, GOOD_TITLE
 
-LONG_EXAMPLES = int(os.environ.get("MACHAUDIT_FUZZ_EXAMPLES", "0") or 0)
+# Taken out of the environment: machaudit refuses MACHAUDIT_* variables it does not know, and the
+# audits below (and the rest of the session) inherit the environment.
+LONG_EXAMPLES = int(os.environ.pop("MACHAUDIT_FUZZ_EXAMPLES", "0") or 0)
 
 settings.register_profile(
     "machaudit-ci",
@@ -378,4 +380,4 @@ def test_one_hostile_folder_through_the_real_command(tmp_path):
     assert "Traceback" not in stderr
     assert_inert(stdout, "github", annotations=True)
     assert_inert(stderr, "stderr")
-    assert "spec-0.json" in stdout and GOOD_TITLE in stdout or "good.yaml" in stdout
+    assert "file=" in stdout and "spec-0.json" in stdout and "good.yaml" in stdout  # both files annotated
