@@ -203,7 +203,7 @@ def write_spec(folder: Path, index: int, document: object, as_json: bool, aliase
 # --- properties ------------------------------------------------------------------------------------
 
 
-@fuzz_settings(40)
+@fuzz_settings(50)
 @given(specs=st.lists(st.tuples(fs.openapi_spec(), st.booleans(), st.booleans()), min_size=1, max_size=2))
 def test_hostile_openapi_specs_are_audited_or_reported(specs):
     with stack_folder() as folder:
@@ -215,7 +215,7 @@ def test_hostile_openapi_specs_are_audited_or_reported(specs):
         assert_healthy_spec_audited(report)
 
 
-@fuzz_settings(40)
+@fuzz_settings(50)
 @given(entities=fs.catalog(), spec=st.one_of(st.none(), fs.openapi_spec()), as_json=st.booleans())
 def test_hostile_catalogs_are_read_or_reported(entities, spec, as_json):
     with stack_folder() as folder:
@@ -241,7 +241,7 @@ def assert_one_line_error(stderr: str) -> None:
     assert all(line.startswith("machaudit: ") and " sets " in line for line in lines[:-1]), f"more than one line: {stderr[-2000:]!r}"
 
 
-@fuzz_settings(40)
+@fuzz_settings(60)
 @given(settings_=fs.config_settings(), explicit=st.booleans())
 def test_hostile_config_files_are_applied_or_one_line_errors(settings_, explicit):
     with stack_folder() as folder, contextlib.chdir(folder.parent):
@@ -261,7 +261,7 @@ def test_hostile_config_files_are_applied_or_one_line_errors(settings_, explicit
         assert report["configuration"]["from_audited_tree"] is (not explicit)
 
 
-@fuzz_settings(20)
+@fuzz_settings(30)
 @given(lines=st.lists(st.one_of(fs.hostile_text(), st.sampled_from(
     ["openapi: 3.0.3", "info:", "  title: x", "paths:", "  /a:", "    get:", "- [", "{", "&a [*a]", "*b", "!!python/object:os.system",
      "!!binary AAAA", "? complex", "%YAML 1.1", "---", "...", "::error::line", "##[error]x", "key: |", '"\\ud800"'])), max_size=8),
