@@ -329,6 +329,23 @@ def test_a_tree_config_value_is_shown_inert(tmp_path):
     assert run.report["configuration"]["tree_settings"][0]["value"] == '{"pii": ["eu-\\u202e"]}'
 
 
+def test_a_location_target_longer_than_a_file_name_can_be_is_inv007(tmp_path):
+    # A 4,400-digit number as a Location's target (kept as its digits): stat() raised ENAMETOOLONG,
+    # "internal error ... This is a bug in machaudit".
+    folder = tmp_path / "stack"
+    folder.mkdir()
+    (folder / "good.yaml").write_text(GOOD_SPEC, encoding="utf-8")
+    (folder / "catalog-info.yaml").write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: cart\nspec:\n"
+        f"  target: {'9' * 4400}\n", encoding="utf-8")
+    run = run_cli("audit", str(folder), "--select", "INV,SPC", "-f", "json", "--fail-on", "low")
+    assert run.exit_code == 1, run.stderr
+    found = [f for f in run.report["findings"] if f["check"] == "INV007"]
+    assert len(found) == 1 and "Location cart: target 999" in found[0]["message"], found
+    assert found[0]["message"].endswith("cannot be read: File name too long"), found[0]["message"][-80:]
+    assert GOOD_TITLE in [s["title"] for s in run.report["specs"]]
+
+
 @pytest.mark.xfail(strict=True, reason=(
     "a check option that is a regular expression is not validated when the config is read: an invalid "
     "one (here from a config file of the audited tree, which may set check options) stops the check at "

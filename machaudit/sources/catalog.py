@@ -174,10 +174,16 @@ class _EntityReader:
             key = os.path.normpath(os.path.join(base, target))
             if not self.store.inside_roots(key):
                 self.problem(f"Location {name}: target {target} leaves the audited root", "/spec")
-            elif not Path(key).is_file():
-                self.problem(f"Location {name}: target {target} does not exist", "/spec")
             else:
-                out.append(key)
+                try:
+                    exists = Path(key).is_file()
+                except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG) …
+                    self.problem(f"Location {name}: target {target} cannot be read: {exc.strerror}", "/spec")
+                    continue
+                if exists:
+                    out.append(key)
+                else:
+                    self.problem(f"Location {name}: target {target} does not exist", "/spec")
         return out
 
     def _glob(self, name: str, base: Path, target: str) -> list[str]:
