@@ -77,7 +77,10 @@ def run_audit(
                               previous=list(previous), jobs=jobs, cache=cache,
                               remote_allow_hosts=config.remote_allow_hosts)
         read = files_read if files_read is not None else []
-        report = _audit_report(paths, options, chosen, config, known, progress or NullProgress(), read)
+        try:
+            report = _audit_report(paths, options, chosen, config, known, progress or NullProgress(), read)
+        finally:
+            gc.unfreeze()  # what this audit froze (see _without_cyclic_gc) is collectable again
     return dataclasses.replace(with_inputs(report, paths, title), configuration={
         "file": config.source or None,
         "from_audited_tree": config.from_tree,

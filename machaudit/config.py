@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from machaudit.findings import Severity
+from machaudit.formatters.safe_text import plain
 from machaudit.policy import Policy
 from machaudit.registry import CheckInfo, Option
 from machaudit.limits import Limits
@@ -35,7 +36,14 @@ ENV_PREFIX = "MACHAUDIT_"
 
 
 class ConfigError(ValueError):
-    """A configuration mistake; the message names the file, the key and the valid choices."""
+    """A configuration mistake; the message names the file, the key and the valid choices.
+
+    Keys and values quoted in it come from a file that may belong to the audited tree (a stranger's
+    pull request): the message is made one inert line (safe_text.plain), so no key can bring an
+    escape sequence, a bidi override or a `::` workflow command into the log."""
+
+    def __init__(self, message: str):
+        super().__init__(plain(message))
 
 
 @dataclass(frozen=True)
@@ -278,9 +286,16 @@ def _narrowed(checks, file_settings, env, flags, source, tree: Sequence[Path]) -
                 severity = None
             else:
                 note(f"checks.{check_id}.severity", severity.label, True)
+        options = {}
         for option, value in settings.options.items():
+            spec = checks[check_id].option_specs.get(option)
+            if spec is not None and spec.pattern:
+                note(f"checks.{check_id}.{option.replace('_', '-')}", value, False,
+                     f"a regular expression can make the run arbitrarily slow; {_JOB_SAYS}")
+                continue
+            options[option] = value
             note(f"checks.{check_id}.{option.replace('_', '-')}", value, True)
-        values["checks"][check_id] = CheckConfig(True, severity, settings.options)
+        values["checks"][check_id] = CheckConfig(True, severity, options)
     if "policy" in file_settings:
         values["policy"] = full.policy
         for key, value in file_settings["policy"].items():
@@ -299,9 +314,10 @@ def _narrowed(checks, file_settings, env, flags, source, tree: Sequence[Path]) -
 
 
 def _shown(value: Any) -> str:
-    """A setting's value as TOML would write it (a string as it is), cut short."""
+    """A setting's value as TOML would write it (a string as it is), cut short, made inert: it is
+    shown on stderr and in every report, and comes from the audited tree (safe_text.plain)."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 120 else text[:119] + "…"
+    return plain(text if len(text) <= 120 else text[:119] + "…")
 
 
 def repository_root(start: Path) -> Path:

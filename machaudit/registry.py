@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from types import ModuleType
@@ -31,6 +32,11 @@ class RegistryError(Exception):
     """Checks could not be loaded or selected (exit code 2)."""
 
 
+# A check option with a string default and a name ending so is a regular expression: checked when
+# the configuration is read, and taken only from the job (a pattern can make a run arbitrarily slow).
+PATTERN_SUFFIXES = ("_pattern", "_words", "_fields", "_segments")
+
+
 @dataclass(frozen=True)
 class Option:
     """One option of a check: its default (which also gives its type), what it means, its bounds.
@@ -41,6 +47,7 @@ class Option:
     help: str = ""
     minimum: float | None = None
     maximum: float | None = None
+    pattern: bool = False  # a regular expression (see PATTERN_SUFFIXES for bare defaults)
 
     @property
     def kind(self) -> str:
@@ -68,6 +75,11 @@ class Option:
             same = isinstance(value, type(default))
         if not same:
             return f"must be {self.kind} like the default {default!r}"
+        if self.pattern:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                return f"is not a valid regular expression ({exc})"
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {self.minimum:g}"
         if self.maximum is not None and value > self.maximum:
@@ -139,7 +151,9 @@ def check(id: str, name: str, severity: str, options: Mapping[str, Any] | None =
     A check that reads the validator's issues (`SpecProblem.kind == "invalid"`) says so with
     `needs_validation=True`; the others see specs before validation has finished."""
 
-    specs = {name: value if isinstance(value, Option) else Option(value) for name, value in (options or {}).items()}
+    specs = {name: value if isinstance(value, Option) else
+             Option(value, pattern=isinstance(value, str) and name.endswith(PATTERN_SUFFIXES))
+             for name, value in (options or {}).items()}
 
     def decorate(func):
         func.__machaudit_check__ = CheckInfo(

@@ -63,7 +63,8 @@ def request_schemas(spec: Spec, op: Operation) -> list[Located]:
         for media in body["content"].values():
             if isinstance(media, dict) and "schema" in media:
                 out.append((body_key, media["schema"]))
-    for raw in node.get("parameters") or []:  # Swagger 2.0 body parameters
+    parameters = node.get("parameters")
+    for raw in parameters if isinstance(parameters, list) else []:  # Swagger 2.0 body parameters
         param_key, param = resolve(spec, raw, key)
         if isinstance(param, dict) and param.get("in") == "body" and "schema" in param:
             out.append((param_key, param["schema"]))

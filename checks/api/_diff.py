@@ -147,7 +147,7 @@ def _body_pointer(spec: Spec, op: Operation) -> str:
     key, node = operation_node(spec, op)
     if "requestBody" in node:
         return op.pointer + "/requestBody"
-    for index, raw in enumerate(node.get("parameters") or []):
+    for index, raw in enumerate(_list(node.get("parameters"))):
         _, param = resolve(spec, raw, key)
         if isinstance(param, dict) and param.get("in") == "body":
             return f"{op.pointer}/parameters/{index}"
@@ -159,7 +159,7 @@ def _body_required(spec: Spec, op: Operation) -> bool:
     _, body = resolve(spec, node.get("requestBody"), key)
     if isinstance(body, dict):
         return body.get("required") is True
-    for raw in node.get("parameters") or []:  # Swagger 2.0
+    for raw in _list(node.get("parameters")):  # Swagger 2.0
         _, param = resolve(spec, raw, key)
         if isinstance(param, dict) and param.get("in") == "body":
             return param.get("required") is True
@@ -245,3 +245,7 @@ def _listing(values: set) -> str:
 
 def _hashable(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []

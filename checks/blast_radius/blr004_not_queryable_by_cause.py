@@ -110,7 +110,8 @@ def _query_names(spec, op) -> set[str]:
     raw_item = (spec.data or {}).get("paths", {}).get(op.path)
     _, item = spec_analysis.resolve(spec, raw_item)
     shared = item.get("parameters") if isinstance(item, dict) and isinstance(item.get("parameters"), list) else []
-    for raw in list(shared) + list(node.get("parameters") or []):
+    own = node.get("parameters")
+    for raw in list(shared) + (own if isinstance(own, list) else []):
         pkey, param = spec_analysis.resolve(spec, raw, key)
         if not isinstance(param, dict) or param.get("in") != "query" or "schema" not in param:
             continue

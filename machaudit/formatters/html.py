@@ -15,6 +15,7 @@ Two renders of the same report are byte-identical (the date comes from SOURCE_DA
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import re
 from typing import Any, Iterable, Mapping
@@ -53,6 +54,13 @@ TOP_RISKS = 5
 # -- entry point ------------------------------------------------------------------------------------
 
 def render(report: AuditReport, color: bool = False) -> str:
+    return _template().render(csp=CSP, **view(report))
+
+
+@functools.cache
+def _template():
+    """Compiled once a process: compiling the template costs more than rendering it (a program or
+    a test suite that renders many reports in one process would pay it each time)."""
     env = Environment(
         loader=PackageLoader("machaudit", "templates"),
         autoescape=True,  # everything from specs and catalogs is untrusted text
@@ -66,8 +74,7 @@ def render(report: AuditReport, color: bool = False) -> str:
     env.filters["short"] = short_ref
     env.filters["where"] = where
     env.filters["path"] = breakable_path
-    template = env.get_template("report.html.j2")
-    return template.render(csp=CSP, **view(report))
+    return env.get_template("report.html.j2")
 
 
 def _inert(value: Any) -> Any:

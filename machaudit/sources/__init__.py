@@ -24,7 +24,15 @@ SKIPPED_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", 
 
 
 class InputError(Exception):
-    """A user mistake in the inputs named on the command line (exit code 2)."""
+    """A user mistake in the inputs named on the command line (exit code 2).
+
+    Its message names inputs, which a config file of the audited tree may have chosen: it is made
+    one inert line (safe_text.plain), as every text from the inputs is before it is shown."""
+
+    def __init__(self, message: str):
+        from machaudit.formatters.safe_text import plain  # here: formatters import the engine, which imports sources
+
+        super().__init__(plain(message))
 
 
 @dataclass

@@ -6,6 +6,7 @@ Every shape error becomes a `CatalogProblem` naming file and line; nothing here 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,9 +42,13 @@ class Catalog:
     other_refs: set[str] = field(default_factory=set)
 
 
+# The key may be quoted too (`"apiVersion": "backstage.io/v1alpha1"`, as a JSON-minded writer puts it).
+_CATALOG_API_VERSION = re.compile(r"""["']?apiVersion["']?[ \t]*:[ \t]*["']?backstage\.io/""")
+
+
 def is_catalog_text(text: str) -> bool:
-    """Cheap sniff: a YAML stream with a Backstage apiVersion at the top level."""
-    return "apiVersion: backstage.io/" in text or "apiVersion: 'backstage.io/" in text or 'apiVersion: "backstage.io/' in text
+    """Cheap sniff: a YAML stream with a Backstage apiVersion."""
+    return "backstage.io/" in text and _CATALOG_API_VERSION.search(text) is not None
 
 
 def load_catalog(store: DocumentStore, keys: list[str]) -> Catalog:
@@ -169,10 +174,16 @@ class _EntityReader:
             key = os.path.normpath(os.path.join(base, target))
             if not self.store.inside_roots(key):
                 self.problem(f"Location {name}: target {target} leaves the audited root", "/spec")
-            elif not Path(key).is_file():
-                self.problem(f"Location {name}: target {target} does not exist", "/spec")
             else:
-                out.append(key)
+                try:
+                    exists = Path(key).is_file()
+                except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG) …
+                    self.problem(f"Location {name}: target {target} cannot be read: {exc.strerror}", "/spec")
+                    continue
+                if exists:
+                    out.append(key)
+                else:
+                    self.problem(f"Location {name}: target {target} does not exist", "/spec")
         return out
 
     def _glob(self, name: str, base: Path, target: str) -> list[str]:
