@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -57,12 +56,11 @@ def run_audit(
     from machaudit.report import with_inputs
     from machaudit.sources import LoadOptions
     from machaudit.sources.validation_runs import start_early
-    from machaudit.workers import worker_processes
+    from machaudit.workers import job_count, worker_processes
 
     paths = list(paths) or ["."]
     config = config or Config()
-    cores = os.cpu_count() or 1
-    jobs = min(jobs or cores, cores)  # more processes than cores only wait
+    jobs = job_count(jobs)
     with worker_processes():
         start_early(paths, jobs)  # the command started it already, before reading its configuration
         checks = load_checks()

@@ -126,18 +126,21 @@ def load_config(checks, config_path, paths, flags):
 
 
 def _tree_settings_note(config) -> None:
+    from machaudit.formatters.safe_text import plain  # the file's folders are named by the audited tree
+
     for setting in config.tree_settings:
         outcome = "applied" if setting.applied else f"not applied: {setting.reason}"
-        click.echo(f"machaudit: {config.source} (from the audited tree) sets {setting.key} = {setting.value}: {outcome}",
-                   err=True)
+        click.echo(f"machaudit: {plain(config.source)} (from the audited tree) sets {setting.key} = {setting.value}: "
+                   f"{outcome}", err=True)
 
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file="",
            previous=(), jobs=None, cache=True, title=None):
     from machaudit.sources.validation_runs import start_early
+    from machaudit.workers import job_count
 
-    start_early(list(paths), min(jobs or os.cpu_count() or 1, os.cpu_count() or 1))  # first: the sooner it forks, the better
+    start_early(list(paths), job_count(jobs))  # first: the sooner it forks, the better
     from machaudit.audit import run_audit
     from machaudit.formatters import FORMATTERS
     from machaudit.progress import progress_for

@@ -341,20 +341,13 @@ def _inside(path: str, folders: Sequence[Path]) -> bool:
 
 def _paths_inside_repository(file_settings: Mapping[str, Any], source: str, repo_root: Path) -> None:
     """Catalogs and report files named in a config file must stay inside the repository."""
-    named = []
+    where = source or "configuration"
     for key in ("catalog", "format"):
-        value = file_settings.get(key)
-        items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
-        for item in items:
-            if not isinstance(item, str):
-                continue
+        for item in _string_list(file_settings.get(key, []), f"{where}: {key}"):
             path = (item.partition(":")[2] if key == "format" else item).strip()
-            if path:
-                named.append((key, path))
-    for key, path in named:
-        if not _inside(path, [repo_root]):
-            raise ConfigError(f"{source or 'configuration'}: {key} names {path!r}, outside the repository "
-                              f"{repo_root}; a config file's paths must stay inside it")
+            if path and not _inside(path, [repo_root]):
+                raise ConfigError(f"{where}: {key} names {path!r}, outside the repository "
+                                  f"{repo_root}; a config file's paths must stay inside it")
 
 
 def _string_list(value: Any, what: str) -> list[str]:

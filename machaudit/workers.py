@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # imported when a pool is made: the command's startup does no
 _TERMINATE_GRACE_SECONDS = 2.0
 
 _pools: list["ProcessPoolExecutor"] = []
+# The processes our pools forked (seen appear around our own `submit` calls): `stop_all` ends these
+# and no other child, so a library caller's own processes are left alone.
+_children: set = set()
 
 
 class Terminated(BaseException):
@@ -62,6 +65,13 @@ def handle_termination_signals() -> None:
         signal.signal(signum, stop)
 
 
+def job_count(jobs: int | None) -> int:
+    """Validator processes for a run: as asked, all cores by default, never more than the cores
+    (more processes than cores only wait)."""
+    cores = os.cpu_count() or 1
+    return min(jobs or cores, cores)
+
+
 def start_methods() -> list[str]:
     import multiprocessing
 
@@ -87,9 +97,14 @@ def submit(pool: "ProcessPoolExecutor", function, *args) -> "Future":
     """`pool.submit`, with the stop signals held back meanwhile: submitting may fork a worker, and a
     signal handled in the middle of a fork is lost in Python's after-fork callbacks (the run would
     go on). Held back, it arrives right after, here."""
+    import multiprocessing
+
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
-        return pool.submit(function, *args)
+        before = set(multiprocessing.active_children())
+        future = pool.submit(function, *args)
+        _children.update(set(multiprocessing.active_children()) - before)
+        return future
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
@@ -104,15 +119,12 @@ def release(pool: "ProcessPoolExecutor", wait: bool) -> None:
 
 def stop_all() -> None:
     """End every worker process of this run, now."""
-    if not _pools and "multiprocessing" not in sys.modules:
-        return  # no worker was ever started
-    import multiprocessing
-
     if _pools and sys.version_info < (3, 12):
         threading.excepthook = _quiet_about_cancelled_futures
     while _pools:
         _pools.pop().shutdown(wait=False, cancel_futures=True)
-    children = multiprocessing.active_children()
+    children = [child for child in _children if child.is_alive()]
+    _children.clear()
     for child in children:
         child.terminate()
     for child in children:

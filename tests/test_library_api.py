@@ -40,3 +40,21 @@ def test_run_audit_of_specs_only_reads_no_catalog(tmp_path):
     assert report.journey is None and files == [str(spec)]
     (finding,) = [f for f in report.findings if f.check_id == "SPC001"]
     assert "summry" in finding.message and finding.location.line == 5  # the operation holding it
+
+
+def test_run_audit_ends_its_own_workers_and_no_process_of_the_caller(tmp_path):
+    """A library caller's own child process is not one of machaudit's workers: it outlives the audit."""
+    for i in range(5):  # enough specs for a pool of validator processes
+        (tmp_path / f"api{i}.yaml").write_text(
+            f"openapi: 3.0.3\ninfo: {{title: A{i}, version: '1'}}\npaths:\n  /a{i}:\n"
+            "    get:\n      responses: {'200': {description: ok}}\n")
+    context = multiprocessing.get_context("fork")
+    caller = context.Process(target=__import__("time").sleep, args=(60,))
+    caller.start()
+    try:
+        machaudit.run_audit([str(tmp_path)], Config(select=("SPC",)), cache=False, jobs=2)
+        assert caller.is_alive()
+        assert multiprocessing.active_children() == [caller]
+    finally:
+        caller.terminate()
+        caller.join()

@@ -19,7 +19,7 @@ from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONE
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec
 
-__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
+__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "PAYMENT_INSTRUMENTS", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
 
 # Who calls an operation, as opposed to a webhook the audited side receives.
 CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
