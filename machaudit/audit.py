@@ -62,7 +62,7 @@ def run_audit(
     config = config or Config()
     jobs = job_count(jobs)
     with worker_processes():
-        start_early(paths, jobs)  # the command started it already, before reading its configuration
+        start_early(paths, jobs, hand_back=not specs_only)  # the command started it already, before reading its configuration
         checks = load_checks()
         validate_selectors(checks, list(config.select) + list(config.ignore))
         disabled = [cid for cid, c in config.checks.items() if not c.enabled]

@@ -75,6 +75,13 @@ def entry() -> None:
         # Python would report the closed pipe again when it flushes at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = code or 1
+    if code == 130:
+        # Interrupted, and handled (workers stopped, no temporary file). CPython marks a process
+        # "ended by an unhandled KeyboardInterrupt" when the interrupt went through code run by
+        # exec() of a string on its way (a dataclass being created, say), even though it was
+        # caught; the interpreter would then kill itself with SIGINT at exit instead of exiting 130.
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
 
 
@@ -140,7 +147,7 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     from machaudit.sources.validation_runs import start_early
     from machaudit.workers import job_count
 
-    start_early(list(paths), job_count(jobs))  # first: the sooner it forks, the better
+    start_early(list(paths), job_count(jobs), hand_back=read_catalog)  # first: the sooner it forks, the better
     from machaudit.audit import run_audit
     from machaudit.formatters import FORMATTERS
     from machaudit.progress import progress_for

@@ -143,6 +143,39 @@ def test_a_single_large_spec_is_validated_by_a_process_started_early(tmp_path, m
     assert any("summry" in p.message and p.location.line for p in spec.problems)
 
 
+def test_for_an_audit_the_early_process_parses_the_spec_and_hands_it_back(tmp_path, monkeypatch):
+    """`audit` imports its checks meanwhile: this process parses nothing, and gets the same spec."""
+    path = _large_spec(tmp_path, error=True)
+    validation_runs.start_early([str(path)], jobs=2, hand_back=True)
+    key, _, task = validation_runs._early_task
+    parses = []
+    with monkeypatch.context() as patched:
+        patched.setattr(store_module, "parse_document", lambda *args: parses.append(args))
+        patched.setattr(validation_runs, "parse_document", lambda *args: parses.append(args))
+        loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
+    try:
+        assert loaded.run._futures[key] is task
+        assert parses == []  # parsed by the worker only
+        (spec,) = loaded.validated().specs.values()
+    finally:
+        loaded.close()
+    assert len(spec.operations) == len([line for line in path.read_text().splitlines() if line.startswith("  /orders")])
+    assert any("summry" in p.message and p.location.line for p in spec.problems)
+
+
+def test_a_spec_changed_after_the_early_process_read_it_is_read_again(tmp_path):
+    path = _large_spec(tmp_path, error=False)
+    validation_runs.start_early([str(path)], jobs=2, hand_back=True)
+    validation_runs._early_task[2].result()  # the worker has read and validated the file as it was
+    path.write_text(path.read_text().replace("/orders7:\n    get:\n", "/orders7:\n    get:\n      summry: typo\n", 1))
+    loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
+    try:
+        (spec,) = loaded.validated().specs.values()
+    finally:
+        loaded.close()
+    assert any("summry" in p.message for p in spec.problems)  # the file as it is now
+
+
 def test_what_was_parsed_early_is_not_used_for_other_limits_or_a_changed_file(tmp_path):
     path = _large_spec(tmp_path, error=False)
     validation_runs.start_early([str(path)], jobs=2)

@@ -193,21 +193,38 @@ _early_pool: ProcessPoolExecutor | None = None
 _early_task: tuple[str, tuple, Future] | None = None  # key, store settings, its validation
 
 
-def start_early(paths: list[str], jobs: int) -> None:
+def start_early(paths: list[str], jobs: int, hand_back: bool = False) -> None:
     """One large spec named on the command line (a CI job checking its API): validating it is the
-    longest part of such a run, so its validator process is forked now and imports the validator
-    while this process parses the spec, which it then hands over marshalled (a twentieth of parsing
-    it again). `ValidationRun.start` takes the task over if the run reads the spec with the same
-    roots and limits; the store takes the parse over. The process belongs to the run's
-    `workers.worker_processes()`, which stops it however the run ends."""
+    longest part of such a run, so its validator process is forked now, and its task is queued
+    before the configuration is read. `ValidationRun.start` takes the task over if the run reads
+    the spec with the same roots and limits; the store takes the parse over. The process belongs
+    to the run's `workers.worker_processes()`, which stops it however the run ends.
+
+    Who parses the spec: without `hand_back` (`validate`, whose process has nothing else to do)
+    this process parses it while the worker imports the validator, and hands it over marshalled (a
+    twentieth of parsing it again). With `hand_back` (`audit`, whose process then imports and runs
+    the checks), the worker parses it and hands it back, while this process imports the checks:
+    each does first what the other does not wait for."""
     global _early_pool, _early_task
     if not (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
             and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in start_methods()):
         return
     # Forked (at the first task) before this process reads the spec: the sooner, the smaller.
     _early_pool = new_pool(1)
-    submit(_early_pool, _warm_up)
     key, limits = DocumentStore.key_for(paths[0]), Limits()
+    store = ([Path(key).resolve().parent], limits, False, ())  # as `discover` makes them for one file
+    if hand_back:
+        try:
+            info = os.stat(key)
+        except OSError:
+            return
+        parsed = submit(_early_pool, _parse_in_worker, key, limits)
+        submit(_early_pool, _warm_up)
+        stamp = (info.st_size, info.st_mtime_ns)
+        expect_early(key, stamp, limits, functools.partial(_handed_back, parsed, stamp))
+        _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store))
+        return
+    submit(_early_pool, _warm_up)
     read = read_early(key, limits)
     if read is None:
         return
@@ -217,8 +234,19 @@ def start_early(paths: list[str], jobs: int) -> None:
     except DocumentError:
         return  # the audit reads it again and reports why
     expect_early(key, stamp, limits, lambda: whole)
-    store = ([Path(key).resolve().parent], limits, False, ())  # as `discover` makes them for one file
     _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store, (stamp, marshal.dumps(whole))))
+
+
+def _handed_back(parsed: Future, stamp: tuple[int, int]):
+    """The document the early worker parsed, if it read the file as this process found it (the
+    store has compared that stamp with the file it reads); None: the store parses it itself."""
+    try:
+        result = parsed.result()
+    except Exception:  # a worker that died: parsed here instead
+        return None
+    if result is None or result[0] != stamp:
+        return None
+    return without_collector(lambda: marshal.loads(result[1]))
 
 
 def _size(store: DocumentStore, key: str) -> int:
@@ -231,6 +259,23 @@ def _size(store: DocumentStore, key: str) -> int:
 
 
 # -- workers --------------------------------------------------------------------------------------
+
+def _parse_in_worker(key: str, limits: Limits) -> tuple[tuple[int, int], bytes] | None:
+    """In the early worker: parse the spec, keep it for its validation, and hand it back marshalled
+    (None when it cannot be read or parsed, or was changed since the audit looked at it: the audit
+    then reads it itself and reports why)."""
+    read = read_early(key, limits)
+    if read is None:
+        return None
+    text, stamp = read
+    try:
+        whole = without_collector(lambda: parse_document(text, key, limits))
+        handed = marshal.dumps(whole)
+    except (DocumentError, ValueError):  # ValueError: a value marshal cannot carry
+        return None
+    expect_early(key, stamp, limits, lambda: whole)
+    return stamp, handed
+
 
 def _warm_up() -> None:
     from machaudit.sources.openapi import read_spec  # noqa: F401  (what a task needs first)
