@@ -129,7 +129,7 @@ class ValidationRun:
     def add(self, spec: Spec) -> None:
         """A parsed spec that is to be validated."""
         request = request_for(spec)
-        digest = self._digest(request)
+        digest = self._digest(request) if self.cache_dir else ""
         cached = _read_cache(self.cache_dir, digest) if self.cache_dir and digest else None
         if cached is not None:
             self._results[spec.key] = cached
