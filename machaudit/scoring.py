@@ -17,7 +17,9 @@ minimum a consultant can sign:
 
 A provisional area is shown with its level, but it does not decide the overall level: the overall
 level is that of the weakest area among the ones with enough evidence, and names the areas it rests
-on. When no area has enough evidence, there is no overall level ("not assessed").
+on. When no area has enough evidence, there is no overall level ("not assessed"). A provisional
+area whose definite failures put it below the overall level is named beside it ("would lower it"):
+its failures are facts, but on thin evidence they are not the headline of the whole stack.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ def score(results: Iterable[Result], checks: Iterable[Any],
             "weakest_areas": [n for n, a in decisive.items() if weakest and a["level"] == weakest["level"]],
             "based_on": list(decisive),
             "provisional_areas": [n for n, a in assessed.items() if a["provisional"]],
+            "provisional_below": [n for n, a in assessed.items()
+                                  if a["provisional"] and weakest and a["level"] < weakest["level"]],
             "evidence_gaps": sum(len(a["evidence_gaps"]) for a in areas.values()),
         },
         "minimum_evidence": {"checks": MIN_CHECKS, "coverage": MIN_COVERAGE,
@@ -153,5 +157,10 @@ def overall_basis(overall: Mapping[str, Any]) -> str:
     if not provisional:
         return (f"The overall level rests on all {len(based)} assessed areas." if len(based) > 1
                 else f"The overall level rests on {', '.join(based)} alone.")
-    return ("The overall level rests on " + ", ".join(based) + "; not counted, too little evidence (provisional): "
-            + ", ".join(provisional) + ".")
+    sentence = ("The overall level rests on " + ", ".join(based) + "; not counted, too little evidence "
+                "(provisional): " + ", ".join(provisional) + ".")
+    below = overall.get("provisional_below") or []
+    if below:
+        sentence += (" Definite failures in " + ", ".join(below) + " would lower it; read "
+                     + ("that area" if len(below) == 1 else "those areas") + " before signing.")
+    return sentence

@@ -33,7 +33,7 @@ def test_an_area_with_two_applicable_checks_is_provisional_and_left_out_of_the_o
     assert api["checks_passed"] == ["API001", "API003"] and api["checks_failed"] == ["API002"]
     overall = scores["overall"]
     assert overall["level"] == 2 and overall["based_on"] == ["api-first"]
-    assert overall["provisional_areas"] == ["data-location"]
+    assert overall["provisional_areas"] == ["data-location"] and overall["provisional_below"] == []
     assert level_label(data) == "level 4 · MACH-native (provisional)"
     assert overall_basis(overall) == ("The overall level rests on api-first; not counted, too little evidence "
                                       "(provisional): data-location.")
@@ -46,6 +46,11 @@ def test_a_weak_provisional_area_does_not_become_the_headline():
     scores = score(results, checks, customer_channels=1)
     assert scores["areas"]["cloud-native"]["level"] == 0 and scores["areas"]["cloud-native"]["provisional"]
     assert scores["overall"]["level"] == 4 and scores["overall"]["weakest_areas"] == ["microservices"]
+    # ... but the reader is told that a definite failure there would lower it
+    assert scores["overall"]["provisional_below"] == ["cloud-native"]
+    assert overall_basis(scores["overall"]) == (
+        "The overall level rests on microservices; not counted, too little evidence (provisional): cloud-native. "
+        "Definite failures in cloud-native would lower it; read that area before signing.")
 
 
 def test_coverage_counts_subjects_and_below_half_is_provisional():
