@@ -63,8 +63,15 @@ def entry() -> None:
 
     handle_termination_signals()
     try:
-        main()
-        code = 0
+        # Not click's standalone mode: it turns Ctrl-C while it reads the arguments into "Aborted!"
+        # and exit 1; here every interrupt exits 130.
+        returned = main.main(standalone_mode=False)
+        code = returned if isinstance(returned, int) else 0  # click's own --help, --version, usage errors
+    except click.exceptions.Abort:  # Ctrl-C while click was still reading the arguments
+        code = 130
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
     except Terminated as exc:  # while click was still reading the arguments
         code = 128 + exc.signum
     except SystemExit as exit:

@@ -119,3 +119,28 @@ def test_a_signal_stops_the_run_and_its_workers(work, signum, status, target):
     assert "Traceback" not in err
     _assert_nothing_left(tag, work)
     assert not (work / "out" / "signalled.json").exists()
+
+
+def _catches(pid: int, signum: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            caught = next(line for line in status if line.startswith("SigCgt:"))
+    except (OSError, StopIteration):
+        return False
+    return bool(int(caught.split()[1], 16) >> (signum - 1) & 1)
+
+
+def test_ctrl_c_while_the_arguments_are_read_exits_130(work):
+    """As soon as machaudit handles SIGTERM (its handlers are in place) and before it has started
+    any worker: click would have said "Aborted!" and exited 1."""
+    tag = uuid.uuid4().hex
+    run = _start(["audit", "good/large.yaml", "--no-cache", "-f", "json:out/early.json"], tag, work)
+    deadline = time.monotonic() + 30
+    while not _catches(run.pid, signal.SIGTERM):
+        assert run.poll() is None and time.monotonic() < deadline
+        time.sleep(0.001)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "Traceback" not in err and "Aborted" not in err
+    _assert_nothing_left(tag, work)
