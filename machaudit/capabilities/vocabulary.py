@@ -213,3 +213,26 @@ AUDIENCE_WORDS: dict[str, str] = {
 }
 # A receiver the audited company implements is known from the spec's `webhooks` and `callbacks`
 # (see capabilities.operations), never from a word: a webhook *management* API is the merchant's.
+
+
+# -- GraphQL field names (see fields.py) -------------------------------------------------------------
+
+# Verbs of mutation names beyond the path verbs: `productTranslate`, `transactionInitialize`,
+# `invoiceRequest` (requesting an invoice makes one), `appInstall`, `orderFulfill` (creates fulfilments).
+FIELD_VERBS: dict[str, str] = {
+    "translate": "update", "initialize": "create", "initialise": "create", "request": "create",
+    "install": "create", "retry": "update", "attach": "update", "detach": "update", "assign": "update",
+    "unassign": "update", "move": "update", "fulfill": "create", "fulfil": "create", "void": "refund",
+    "return": "return",
+}
+# Verbs that name their own entity in a field name: fulfilling creates a shipment, voiding or
+# refunding moves a payment back, returning products makes a return.
+FIELD_VERB_ENTITY: dict[str, str] = {**VERB_ENTITY, "fulfill": "shipment", "fulfil": "shipment", "void": "payment",
+                                     "return": "return"}
+# Verbs that link a record to another (`checkoutCustomerAttach`, `voucherCataloguesAdd`): the first
+# record named is the one changed.
+LINK_VERBS = frozenset("attach detach assign unassign add remove".split())
+# In a GraphQL schema the Checkout object is the cart (lines, codes, addresses; completing it places
+# the order), and a transaction is a payment record. A REST `/checkout` is the order being placed
+# (PATH_ENTITY_WORDS), and a REST `/transactions` path names no entity by itself.
+FIELD_ENTITY_WORDS: dict[str, str] = {"checkout": "cart", "transaction": "payment"}
