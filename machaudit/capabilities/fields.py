@@ -71,6 +71,9 @@ def read_field(op: Operation, audience: str) -> tuple[str | None, str, dict[str,
     words = words[:cut]
     configures = any(vocab.ACTION_NOUNS.get(w) == "configure" for w in words)
     verb_at = next((i for i, w in enumerate(words) if _verb(w, i, words)), None)
+    if op.method == "mutation" and verb_at is None:
+        entity, why = _head_entity(words, audience)
+        return entity, why, {"configure" if configures else "update": "a mutation naming no verb"}
     if op.method == "query" or verb_at is None:
         entity, why = _head_entity(words, audience)
         if configures:
@@ -82,6 +85,9 @@ def read_field(op: Operation, audience: str) -> tuple[str | None, str, dict[str,
         verbs = [w for i, w in enumerate(words) if not i or _verb(w, i, words)]
         obj: tuple[str, ...] = ()
     else:
+        later = next((i for i in range(verb_at + 1, len(words)) if _verb(words[i], i, words)), None)
+        if later is not None and words[verb_at] in vocab.ENTITY_WORDS:
+            verb_at = later  # `orderGrantRefundUpdate`: the refund is the record being updated
         subject, rest = words[:verb_at], words[verb_at:]
         verbs = [w for i, w in enumerate(rest) if _verb(w, verb_at + i, words)]
         obj = tuple(w for w in rest if w not in verbs)
@@ -89,6 +95,12 @@ def read_field(op: Operation, audience: str) -> tuple[str | None, str, dict[str,
     if configures:
         return entity, why, {"configure": "a settings mutation"}
     actions = _actions(verbs, entity, subject, obj, from_order)
+    if verbs == ["request"]:
+        asked = next((vocab.ACTION_NOUNS[w] for w in obj if w in vocab.ACTION_NOUNS), None)
+        if asked:
+            actions = {asked: f"a request for {asked}"}  # `accountRequestDeletion`
+    if "reorder" in actions and (entity not in ("cart", "order") or obj):
+        actions = {"update": "reordering positions"}  # `collectionReorderProducts`: a sort order
     for w in obj:
         if vocab.ACTION_NOUNS.get(w) in vocab.SPECIAL_ACTIONS:
             actions = {vocab.ACTION_NOUNS[w]: f"field names '{w}'"}  # `orderFulfillmentUpdateTracking`
@@ -97,6 +109,8 @@ def read_field(op: Operation, audience: str) -> tuple[str | None, str, dict[str,
         return vocab.FIELD_VERB_ENTITY[named], f"verb '{named}'", actions
     if set(actions) <= {"create", "update", "delete"}:
         first = _first_entity(subject, audience)
+        if first in ("cart", "order") and entity in ("voucher", "credit") and len(subject) > 1:
+            return first, f"a discount of a {first}", {"update": f"field '{op.path}'"}  # `orderDiscountDelete`
         applied, term = _entity_of(obj, audience)
         if applied in ("voucher", "credit") and entity in ("cart", "order") and set(verbs) <= vocab.APPLY_VERBS:
             return applied, f"a {term} applied to a {entity}", {"redeem": f"field '{op.path}'"}
@@ -169,8 +183,8 @@ def _head_entity(ws: tuple[str, ...], audience: str) -> tuple[str | None, str]:
     """The entity the subject names: its head, else (a part or an unknown word) its first entity."""
     if not ws:
         return None, ""
-    if ws[-1] in vocab.PART_OF and len(ws) == 1:
-        return vocab.PART_OF[ws[-1]], f"'{ws[-1]}' is part of a {vocab.PART_OF[ws[-1]]}"
+    if ws[-1] in vocab.FIELD_PART_OF and len(ws) == 1:
+        return vocab.FIELD_PART_OF[ws[-1]], f"'{ws[-1]}' is part of a {vocab.FIELD_PART_OF[ws[-1]]}"
     entity, term = _head_only(ws, audience)
     first = _first_entity(ws, audience)
     if first and ws[-1] in vocab.PARTS_UNDER.get(first, ()):
@@ -181,8 +195,8 @@ def _head_entity(ws: tuple[str, ...], audience: str) -> tuple[str | None, str]:
         entity, term = _head_only(ws[:i + 1], audience)
         if entity is not None:
             return entity, f"field name names '{term}', of which '{ws[-1]}' is a part"
-    if ws[-1] in vocab.PART_OF:
-        return vocab.PART_OF[ws[-1]], f"'{ws[-1]}' is part of a {vocab.PART_OF[ws[-1]]}"
+    if ws[-1] in vocab.FIELD_PART_OF:
+        return vocab.FIELD_PART_OF[ws[-1]], f"'{ws[-1]}' is part of a {vocab.FIELD_PART_OF[ws[-1]]}"
     return "", f"field name '{' '.join(ws)}' names no commerce entity"
 
 

@@ -29,7 +29,7 @@ ENTITY_TERMS: dict[tuple[str, str], str] = {
     ("payment", "session"): "payment", ("payment", "collection"): "payment", ("payment", "provider"): "payment",
     ("shipping", "option"): "shipment", ("shipping", "method"): "shipment", ("delivery", "method"): "shipment",
     ("shipping", "profile"): "shipment", ("delivery", "rate"): "shipment", ("shipping", "rate"): "shipment",
-    ("delivery", "profile"): "shipment",
+    ("delivery", "profile"): "shipment", ("shipping", "price"): "shipment", ("shipping", "zone"): "shipment",
     ("price", "list"): "price", ("price", "preference"): "price",
     ("payment", "auth"): "payment", ("payment", "instrument"): "payment", ("payment", "intent"): "payment", ("inventory", "item"): "stock", ("stock", "location"): "",  # a warehouse, not stock ("stock", "movement"): "stock",
     ("draft", "order"): "order", ("order", "edit"): "order", ("purchase", "order"): "order",
@@ -153,7 +153,7 @@ ACTION_NOUNS: dict[str, str] = {
     "reason": "configure", "einstellung": "configure",
     "tracker": "track", "tracking": "track", "sendungsverfolgung": "track",
     "batch": "import", "cancellation": "cancel", "reversal": "refund", "lookup": "search", "search": "search",
-    "redemption": "redeem", "einloesung": "redeem", "einlösung": "redeem", "replication": "reorder",
+    "redemption": "redeem", "deletion": "delete", "removal": "delete", "einloesung": "redeem", "einlösung": "redeem", "replication": "reorder",
 }
 
 # A verb that names its own entity: authorising or capturing is about a payment wherever it is
@@ -222,7 +222,7 @@ AUDIENCE_WORDS: dict[str, str] = {
 FIELD_VERBS: dict[str, str] = {
     "translate": "update", "initialize": "create", "initialise": "create", "request": "create",
     "install": "create", "retry": "update", "attach": "update", "detach": "update", "assign": "update",
-    "unassign": "update", "move": "update", "fulfill": "create", "fulfil": "create", "void": "refund",
+    "unassign": "update", "move": "update", "process": "update", "adjust": "update", "fulfill": "create", "fulfil": "create", "void": "refund",
     "return": "return",
 }
 # Verbs that name their own entity in a field name: fulfilling creates a shipment, voiding or
@@ -236,3 +236,5 @@ LINK_VERBS = frozenset("attach detach assign unassign add remove".split())
 # the order), and a transaction is a payment record. A REST `/checkout` is the order being placed
 # (PATH_ENTITY_WORDS), and a REST `/transactions` path names no entity by itself.
 FIELD_ENTITY_WORDS: dict[str, str] = {"checkout": "cart", "transaction": "payment"}
+# A field about one of these alone is about the customer's own record (`requestEmailChange`).
+FIELD_PART_OF: dict[str, str] = {**PART_OF, "email": "customer"}
