@@ -85,8 +85,15 @@ def creates(found: OperationCapabilities, entity: str) -> bool:
     (a payment, a capture, an authorisation, a payout), not a saved card or a payment session."""
     if found.audience not in CALLERS:
         return False
+    if entity == "payment" and _names_a_session(found.operation):
+        return False  # "Zahlung starten (Zahlungssitzung anlegen)": a session at the provider, nothing charged
     return any(c.entity == entity and c.action == "create" and c.confidence >= FIRM
                and (entity != "payment" or c.term in MONEY_TERMS) for c in found.capabilities)
+
+
+def _names_a_session(op: Operation) -> bool:
+    from machaudit.capabilities.vocabulary import SESSION_WORDS
+    return any(w in SESSION_WORDS for w in evidence.words(op.operation_id) + evidence.words(op.summary))
 
 
 def receiver_operations(spec: Spec) -> list[Operation]:

@@ -53,7 +53,8 @@ for _entity, _words in {
                "erstattung",
     "invoice": "invoice rechnung faktura gutschrift",
     "credit": "credit kredit kreditlimit",
-    "shipment": "shipment fulfillment fulfilment delivery lieferung sendung versand parcel paket consignment shipping",
+    "shipment": "shipment fulfillment fulfilment delivery lieferung sendung versand parcel paket consignment shipping "
+                "pickup abholung",
     "return": "return retoure ruecksendung rücksendung rma claim exchange umtausch",
     "ticket": "ticket complaint reklamation",
     "voucher": "voucher coupon promotion promo discount campaign giftcard gutschein rabatt rabattcode aktion",
@@ -66,6 +67,29 @@ for _entity, _words in {
 }.items():
     for _word in _words.split():
         ENTITY_WORDS[_word] = _entity
+
+# Words that name a voucher only as a commerce API's own resource (`/admin/campaigns`): in an
+# operationId, a summary or a title they name as often a messaging campaign (Twilio's A2P 10DLC
+# campaign registration), an ad campaign or a "Transaktion".
+PATH_ONLY_ENTITY_WORDS = frozenset({"campaign", "aktion"})
+# ... and in a catalog name "campaign" is as ambiguous; "Aktionen" at the start of a word is not
+# ("Transaktion" does not start with it).
+# A "card" API may be a loyalty or gift card's.
+AMBIGUOUS_NAME_WORDS = frozenset({"campaign", "card"})
+
+# Words of a summary or operationId that make a payment a session, opened at the provider before
+# anything is charged ("Zahlung starten (Zahlungssitzung ... anlegen)"): creating one moves no money.
+SESSION_WORDS = frozenset({"session", "sitzung", "zahlungssitzung", "checkoutsitzung", "paymentsession"})
+
+
+def name_pattern(*entities: str) -> str:
+    """A regex for catalog names and titles that name one of the entities (a word starting at a word
+    boundary, so `GutscheinService` and `promotions-api` match, `Transaktion` does not)."""
+    named = {**ENTITY_WORDS, **PATH_ENTITY_WORDS}
+    words = sorted({w for w, e in named.items() if e in entities and w not in AMBIGUOUS_NAME_WORDS},
+                   key=len, reverse=True)
+    return r"(?<![a-zäöüß])(?:" + "|".join(words) + ")"
+
 
 # Parts of a parent entity: a segment named so is not an entity of its own (`/carts/{id}/items`).
 PART_WORDS = frozenset(
