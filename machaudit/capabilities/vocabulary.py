@@ -262,3 +262,11 @@ LINK_VERBS = frozenset("attach detach assign unassign add remove".split())
 FIELD_ENTITY_WORDS: dict[str, str] = {"checkout": "cart", "transaction": "payment"}
 # A field about one of these alone is about the customer's own record (`requestEmailChange`).
 FIELD_PART_OF: dict[str, str] = {**PART_OF, "email": "customer"}
+
+
+# -- events (API010) ------------------------------------------------------------------------------
+
+# Last path segments of a feed of changes a consumer reads (`GET /messages`, `GET /changes`).
+EVENT_FEEDS = frozenset({("messages",), ("changes",), ("change", "feed"), ("event", "feed"), ("event", "stream")})
+# Wording that makes a `/subscriptions` collection a delivery of events, not recurring orders.
+EVENT_DELIVERY_WORDS = r"\b(?:events?|messages?|webhooks?|callbacks?|destinations?|queues?|topics?|change|ereignis\w*|benachrichtigung\w*)\b"
