@@ -8,6 +8,8 @@ is the whole token, never a substring: `recorder` is not an order and `discounte
 
 from __future__ import annotations
 
+import re
+
 # -- entities -------------------------------------------------------------------------------------
 
 ENTITIES = (
@@ -270,3 +272,33 @@ FIELD_PART_OF: dict[str, str] = {**PART_OF, "email": "customer"}
 EVENT_FEEDS = frozenset({("messages",), ("changes",), ("change", "feed"), ("event", "feed"), ("event", "stream")})
 # Wording that makes a `/subscriptions` collection a delivery of events, not recurring orders.
 EVENT_DELIVERY_WORDS = r"\b(?:events?|messages?|webhooks?|callbacks?|destinations?|queues?|topics?|change|ereignis\w*|benachrichtigung\w*)\b"
+
+
+# -- personal data in schemas (API003, DAT003/DAT004 via spec_analysis) --------------------------------
+# Property names, not operations: which kind of personal data a property holds.
+
+PII_KINDS: dict[str, re.Pattern] = {
+    "email": re.compile(r"e[-_]?mail|mail[-_]?address|emailadresse"),
+    "phone": re.compile(r"phone|telefon|telephone|mobile(?!app)|handy|mobil(?:nummer|funk)|fax"),
+    "address": re.compile(r"street|strasse|straße|address(?!ing)|adresse|anschrift|postcode|postal[-_]?code|zip(?:code)?$|^plz$|hausnummer|house[-_]?number"),
+    "iban": re.compile(r"iban|\bbic\b|account[-_]?number|kontonummer|bankverbindung|bank[-_]?account"),
+    "birth-date": re.compile(r"birth|geburt|^dob$|date[-_]?of[-_]?birth"),
+    "tax-id": re.compile(r"tax[-_]?id|vat[-_]?(?:id|number)|ust[-_]?id|steuer[-_]?(?:nummer|id)|steuernummer"),
+    "person-name": re.compile(r"^(?:first|last|given|family|sur|full|fore)[-_]?name$|^(?:vorname|nachname|familienname)$"),
+    "card": re.compile(r"card[-_]?number|^pan$|^cvv|^cvc|^ccv$|^longnum$|kreditkarte"),
+}
+
+
+# A property whose name says PII but which only describes or flags it (emailVerified, addressType).
+NOT_THE_DATA = re.compile(
+    r"(?:type|kind|format|formats|count|status|enabled|required|verified|validated|optin|opt[-_]?in|"
+    r"consent|template|templates|policy|settings|config|configuration|validation|mode|pattern|regex|"
+    r"label|visibility|visible|language|locale|schema|url|uri|link|token|hash|uuid|reference|ref|"
+    r"indicator|usage|usage[-_]?ind|level|score|length|result|check|match|source|provider|domain)$"
+    r"|^(?:web|mac|url)[-_]?address",
+    re.IGNORECASE,
+)
+# ... and a date or time about it (deliveryAddressUsageDate), unless it is the birth date itself.
+A_DATE_ABOUT_IT = re.compile(r"(?i:date|time|timestamp|since|until)$|(?:At|_at|-at)$")
+
+
