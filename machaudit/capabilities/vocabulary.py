@@ -302,3 +302,24 @@ NOT_THE_DATA = re.compile(
 A_DATE_ABOUT_IT = re.compile(r"(?i:date|time|timestamp|since|until)$|(?:At|_at|-at)$")
 
 
+
+
+# -- operations open on purpose (API003) ------------------------------------------------------------
+
+# Probes: a last path segment that is one wherever it is (`/services/{id}/health`), and words that
+# are one only when they are the whole path (`/status`, not a device's `/devices/{id}/status`).
+PROBE_WORDS = frozenset("health healthz healthcheck livez readyz liveness readiness ping heartbeat".split())
+WHOLE_PATH_PROBE_WORDS = PROBE_WORDS | SERVICE_WORDS | frozenset("ready live alive info".split())
+# Discovery documents (`/.well-known/...`, `/openapi.json`, `/swagger`, `/api-docs`).
+DISCOVERY_WORDS = frozenset("well known openapi swagger doc".split())
+# A password reset opens on purpose: the caller has lost the password it would sign in with.
+PASSWORD_WORDS = frozenset("password passwort kennwort".split())
+RESET_WORDS = frozenset("reset forgot forgotten recover recovery vergessen zuruecksetzen zurücksetzen".split())
+# What a shop shows everyone: its catalogue (products, categories) and reference data about the shop.
+CATALOGUE_ENTITIES = frozenset({"product", "category"})
+PUBLIC_REFERENCE_WORDS = frozenset(
+    "region country currency locale language tag brand marke post policy page blog article cms suggestion "
+    "search suche assortment location reason filter".split())
+# Options a shopper chooses from before signing in (a carrier, a payment method).
+PUBLIC_OPTION_TERMS = frozenset({"shipping option", "shipping method", "delivery method", "payment method",
+                                 "payment provider"})
