@@ -44,12 +44,12 @@ ENTITY_TERMS: dict[tuple[str, str], str] = {
 
 ENTITY_WORDS: dict[str, str] = {}
 for _entity, _words in {
-    "product": "product produkt artikel catalogue catalog katalog variant sku projection",
+    "product": "product produkt artikel article catalogue catalog katalog variant sku projection material materialien",
     "category": "category kategorie collection taxon taxonomy sortiment",
-    "price": "price preis pricing pricelist preisliste",
-    "stock": "stock inventory bestand lagerbestand reservation availability verfuegbarkeit verfügbarkeit",
+    "price": "price preis pricing pricelist preisliste kondition konditionen",
+    "stock": "stock inventory bestand lagerbestand lager reservation availability verfuegbarkeit verfügbarkeit atp",
     "cart": "cart basket warenkorb",
-    "order": "order auftrag auftraege aufträge bestellung kundenauftrag",
+    "order": "order auftrag auftraege aufträge bestellung kundenauftrag kundenauftraege kundenaufträge salesorder",
     "quote": "quote quotation angebot rfq",
     "payment": "payment zahlung authorisation authorization autorisierung capture charge refund reversal card payout "
                "erstattung",
@@ -60,7 +60,7 @@ for _entity, _words in {
     "return": "return retoure ruecksendung rücksendung rma claim exchange umtausch",
     "ticket": "ticket complaint reklamation",
     "voucher": "voucher coupon promotion promo discount campaign giftcard gutschein rabatt rabattcode aktion",
-    "customer": "customer kunde kundenkonto",
+    "customer": "customer kunde kundenkonto debitor debitoren debtor",
     "review": "review rating bewertung",
     "subscription": "subscription abo abonnement plan subscriber",
     "webhook": "webhook hook event notification callback",
