@@ -2,7 +2,7 @@ import re
 
 from machaudit import capabilities, spec_analysis
 from machaudit.capabilities import evidence
-from machaudit.capabilities.vocabulary import ACTION_NOUNS, name_pattern
+from machaudit.capabilities.vocabulary import ACTION_NOUNS, STOP_VERBS, VALIDITY_FIELDS, name_pattern
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -14,10 +14,8 @@ CALLERS = capabilities.CALLERS
     # Catalog names of voucher APIs, from the capability vocabulary (operations are read by
     # machaudit.capabilities).
     "voucher_pattern": name_pattern("voucher"),
-    "deactivate_pattern": r"^(?:deactivat\w*|disabl\w*|expir\w*|invalidat\w*|revok\w*|archiv\w*|deaktiv\w*|sperr\w*|"
-                          r"block\w*|suspend\w*|beend\w*|withdraw\w*|stop|pause|end)$",
-    "status_fields": r"^(?:status|state|active|is_?active|enabled|is_?enabled|disabled|valid_?until|valid_?to|expires?(?:_?at)?|expiry|"
-                     r"expiration(?:_?date)?|ends?_?(?:at|date)|end|gueltig_?bis|gültig_?bis|aktiv|zustand|laufzeit(?:_?ende)?|bis)$",
+    "deactivate_pattern": STOP_VERBS,
+    "status_fields": VALIDITY_FIELDS,
 })
 def no_kill_switch(ctx):
     """What: a voucher or promotion API (named so in the catalog, titled so, or creating codes or

@@ -323,3 +323,14 @@ PUBLIC_REFERENCE_WORDS = frozenset(
 # Options a shopper chooses from before signing in (a carrier, a payment method).
 PUBLIC_OPTION_TERMS = frozenset({"shipping option", "shipping method", "delivery method", "payment method",
                                  "payment provider"})
+
+
+# -- switching a record off (BLR006) --------------------------------------------------------------------
+
+# Words of a path or operationId that stop a code or a promotion at once (regex on one word).
+STOP_VERBS = (r"^(?:deactivat\w*|disabl\w*|expir\w*|invalidat\w*|revok\w*|archiv\w*|deaktiv\w*|sperr\w*|"
+              r"block\w*|suspend\w*|beend\w*|withdraw\w*|stop|pause|end)$")
+# Fields whose update ends a record's validity: a status, an active flag, an end date (regex on one name).
+VALIDITY_FIELDS = (r"^(?:status|state|active|is_?active|enabled|is_?enabled|disabled|valid_?until|valid_?to|expires?(?:_?at)?|"
+                   r"expiry|expiration(?:_?date)?|ends?_?(?:at|date)|end|gueltig_?bis|gültig_?bis|aktiv|zustand|"
+                   r"laufzeit(?:_?ende)?|bis)$")
