@@ -121,6 +121,8 @@ def _open_on_purpose(op, found, facts, pii: bool) -> str:
         return "is a health or status probe"
     if any(w in vocab.DISCOVERY_WORDS for s in literal for w in ev.words(s)):
         return "is a discovery document"
+    if meaningful and all(w in vocab.OAUTH_WORDS for ws in meaningful for w in ws):
+        return "is an OAuth endpoint where callers get their credentials"
     if found is None:
         return ""
     if "authenticate" in found.actions and (found.audience in ("shopper", "b2b-buyer") or meaningful and any(

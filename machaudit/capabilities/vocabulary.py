@@ -312,6 +312,9 @@ PROBE_WORDS = frozenset("health healthz healthcheck livez readyz liveness readin
 WHOLE_PATH_PROBE_WORDS = PROBE_WORDS | SERVICE_WORDS | frozenset("ready live alive info".split())
 # Discovery documents (`/.well-known/...`, `/openapi.json`, `/swagger`, `/api-docs`).
 DISCOVERY_WORDS = frozenset("well known openapi swagger doc".split())
+# A path made only of these is an OAuth or OpenID endpoint (`/oauth2/token`, `/v1/authorize`): the
+# caller comes to get its credentials. Under a record (`/payments/{id}/authorize`) they mean else.
+OAUTH_WORDS = frozenset("oauth token authorize authorization revoke introspect introspection userinfo openid jwks".split())
 # A password reset opens on purpose: the caller has lost the password it would sign in with.
 PASSWORD_WORDS = frozenset("password passwort kennwort".split())
 RESET_WORDS = frozenset("reset forgot forgotten recover recovery vergessen zuruecksetzen zurücksetzen".split())
