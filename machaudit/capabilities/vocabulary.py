@@ -59,7 +59,7 @@ for _entity, _words in {
                 "pickup abholung",
     "return": "return retoure ruecksendung rücksendung rma claim exchange umtausch",
     "ticket": "ticket complaint reklamation",
-    "voucher": "voucher coupon promotion promo discount campaign giftcard gutschein rabatt rabattcode aktion",
+    "voucher": "voucher coupon promotion promo discount campaign kampagne giftcard gutschein rabatt rabattcode aktion",
     "customer": "customer kunde kundenkonto debitor debitoren debtor",
     "review": "review rating bewertung",
     "subscription": "subscription abo abonnement plan subscriber",
@@ -73,11 +73,11 @@ for _entity, _words in {
 # Words that name a voucher only as a commerce API's own resource (`/admin/campaigns`): in an
 # operationId, a summary or a title they name as often a messaging campaign (Twilio's A2P 10DLC
 # campaign registration), an ad campaign or a "Transaktion".
-PATH_ONLY_ENTITY_WORDS = frozenset({"campaign", "aktion"})
+PATH_ONLY_ENTITY_WORDS = frozenset({"campaign", "kampagne", "aktion"})
 # ... and in a catalog name "campaign" is as ambiguous; "Aktionen" at the start of a word is not
 # ("Transaktion" does not start with it).
 # A "card" API may be a loyalty or gift card's.
-AMBIGUOUS_NAME_WORDS = frozenset({"campaign", "card"})
+AMBIGUOUS_NAME_WORDS = frozenset({"campaign", "kampagne", "card"})
 
 # Words of a summary or operationId that make a payment a session, opened at the provider before
 # anything is charged ("Zahlung starten (Zahlungssitzung ... anlegen)"): creating one moves no money.
@@ -91,6 +91,13 @@ def name_pattern(*entities: str) -> str:
     words = sorted({w for w, e in named.items() if e in entities and w not in AMBIGUOUS_NAME_WORDS},
                    key=len, reverse=True)
     return r"(?<![a-zäöüß])(?:" + "|".join(words) + ")"
+
+
+def field_pattern(*entities: str) -> str:
+    """A regex for property and parameter names that mention one of the entities anywhere
+    (`appliedDiscounts`, `gutscheincode`, `campaign_id`); "aktion" not inside "Transaktion"."""
+    words = sorted({w for w, e in ENTITY_WORDS.items() if e in entities}, key=len, reverse=True)
+    return "|".join("(?<!s)aktion" if w == "aktion" else w for w in words)
 
 
 # Parts of a parent entity: a segment named so is not an entity of its own (`/carts/{id}/items`).
