@@ -10,6 +10,9 @@ import functools
 import re
 from typing import Any, Iterator
 
+from machaudit.capabilities.vocabulary import A_DATE_ABOUT_IT as _A_DATE_ABOUT_IT
+from machaudit.capabilities.vocabulary import NOT_THE_DATA as _NOT_THE_DATA
+from machaudit.capabilities.vocabulary import PII_KINDS
 from machaudit.findings import escape_pointer_token
 from machaudit.references import join_key, split_ref, walk
 from machaudit.model import Operation, Spec
@@ -121,18 +124,7 @@ def schema_properties(spec: Spec, located: Located, seen: set[int] | None = None
 
 
 # -- personal data ----------------------------------------------------------------------------------
-
-PII_KINDS: dict[str, re.Pattern] = {
-    "email": re.compile(r"e[-_]?mail|mail[-_]?address|emailadresse"),
-    "phone": re.compile(r"phone|telefon|telephone|mobile(?!app)|handy|mobil(?:nummer|funk)|fax"),
-    "address": re.compile(r"street|strasse|straße|address(?!ing)|adresse|anschrift|postcode|postal[-_]?code|zip(?:code)?$|^plz$|hausnummer|house[-_]?number"),
-    "iban": re.compile(r"iban|\bbic\b|account[-_]?number|kontonummer|bankverbindung|bank[-_]?account"),
-    "birth-date": re.compile(r"birth|geburt|^dob$|date[-_]?of[-_]?birth"),
-    "tax-id": re.compile(r"tax[-_]?id|vat[-_]?(?:id|number)|ust[-_]?id|steuer[-_]?(?:nummer|id)|steuernummer"),
-    "person-name": re.compile(r"^(?:first|last|given|family|sur|full|fore)[-_]?name$|^(?:vorname|nachname|familienname)$"),
-    "card": re.compile(r"card[-_]?number|^pan$|^cvv|^cvc|^ccv$|^longnum$|kreditkarte"),
-}
-
+# The words are the capability vocabulary's (machaudit.capabilities.vocabulary): one place for each.
 
 def pii_kind(name: str, schema: dict | None = None) -> str | None:
     """The kind of personal data a property name (or its format) suggests, or None."""
@@ -151,19 +143,6 @@ def _pii_kind_of_name(name: str) -> str | None:
         if pattern.search(lowered):
             return kind
     return None
-
-
-# A property whose name says PII but which only describes or flags it (emailVerified, addressType).
-_NOT_THE_DATA = re.compile(
-    r"(?:type|kind|format|formats|count|status|enabled|required|verified|validated|optin|opt[-_]?in|"
-    r"consent|template|templates|policy|settings|config|configuration|validation|mode|pattern|regex|"
-    r"label|visibility|visible|language|locale|schema|url|uri|link|token|hash|uuid|reference|ref|"
-    r"indicator|usage|usage[-_]?ind|level|score|length|result|check|match|source|provider|domain)$"
-    r"|^(?:web|mac|url)[-_]?address",
-    re.IGNORECASE,
-)
-# ... and a date or time about it (deliveryAddressUsageDate), unless it is the birth date itself.
-_A_DATE_ABOUT_IT = re.compile(r"(?i:date|time|timestamp|since|until)$|(?:At|_at|-at)$")
 
 
 def personal_data_kind(path: tuple[str, ...], prop: dict) -> str | None:
@@ -209,21 +188,8 @@ def mentions(op: Operation, pattern: str) -> bool:
     return re.search(pattern, text_of(op)) is not None
 
 
-ORDER_WORDS = r"(?<!anf)(?<!f)order|bestellung|auftr(?:a|ä|ae)g|checkout"  # not Anforderung/Forderung
-PAYMENT_WORDS = r"payment|zahlung|charge|capture|authori[sz]"
+# Shipment words for JRN005 (the other operation words live in machaudit.capabilities.vocabulary).
 SHIPMENT_WORDS = r"shipment|shipping|versand|sendung|lieferung|delivery|fulfil"
-INVOICE_WORDS = r"invoice|rechnung|billing|credit[- ]?note|gutschrift"
-VOUCHER_WORDS = r"voucher|coupon|promotion|promo|discount|gutschein|rabatt|(?<!trans)aktion"
-
-
-def is_creation(op: Operation, pattern: str) -> bool:
-    """A POST (or PUT on a collection) that creates something the pattern names."""
-    if op.method not in ("POST", "PUT"):
-        return False
-    last = op.path.rstrip("/").rsplit("/", 1)[-1]
-    if op.method == "PUT" and last.startswith("{"):
-        return False
-    return mentions(op, pattern) and not mentions(op, r"search|suche|query|cancel|storn|validate|pr[uü]f|calculate|berechn")
 
 
 def pointer(op: Operation, *parts: str) -> str:

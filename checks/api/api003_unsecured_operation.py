@@ -1,6 +1,9 @@
 import re
 from dataclasses import dataclass
 
+from machaudit import capabilities
+from machaudit.capabilities import evidence as ev
+from machaudit.capabilities import vocabulary as vocab
 from machaudit.findings import Severity, escape_pointer_token
 from machaudit.registry import check
 from machaudit.spec_analysis import operation_node, pii_properties, resolve, response_schemas
@@ -11,25 +14,11 @@ UNSECURED, NOT_DECLARED, CONTRACT = "unsecured", "security-not-declared", "imple
 
 
 @check("API003", "unsecured-operation", severity="high", options={
-    # Public by design whatever the method: health and status probes, discovery, sign-in and sign-up.
-    "public_paths": [
-        r"(^|/)(_?health|healthz|healthcheck|health-check|livez|readyz|liveness|readiness|ping|heartbeat)(/|$)",
-        r"^/(v\d+/|api/)*(status|ready|live|alive|version|info)/?$",
-        r"(^|/)\.well-known(/|$)",
-        r"(^|/)(openapi|swagger|api-docs)(\.json|\.yaml)?(/|$)",
-        r"(^|/)(auth|oauth2?|login|logout|signin|sign-in|token|session|sessions|register|signup|sign-up|"
-        r"password-reset|reset-password|forgot-password|anmelden|registrierung)(/|$)",
-    ],
-    # Public catalogue reads (GET/HEAD only, and only while the response carries no personal data).
-    "public_read_paths": [
-        r"(^|/)(products?|product-\w+|catalog(ue)?s?|categor(y|ies)|collections?|tags?|brands?|search|suggest(ions)?|"
-        r"variants?|assortments?|regions?|countr(y|ies)|currenc(y|ies)|locales?|languages?|shipping-options?|"
-        r"taxons?|taxonom(y|ies)|posts?|post_categories|policies|pages|blogs?|articles|cms|"
-        r"payment-methods?|payment-providers?|return-reasons?|store-?locations?|stores|"
-        r"artikel|produkte?|katalog|kategorien?|suche|marken)(/|$)",
-    ],
-    # Sign-up: a POST creating a customer account, on a customer-facing (store, storefront, shop) API.
-    "sign_up_paths": [r"(^|/)(customers?|accounts?|users?|registrations?|members?|kunden)/?$"],
+    # Operations open on purpose are read by machaudit.capabilities (probes, sign-in, sign-up,
+    # password resets, catalogue reads). More of your own, as regexes on the path:
+    "public_paths": [],  # open whatever the method
+    "public_read_paths": [],  # open for GET/HEAD while the response carries no personal data
+    "sign_up_paths": [],  # a POST creating a customer account on a customer-facing API
 })
 def unsecured_operation(ctx):
     """What: an operation no caller has to authenticate for, or whose contract does not say how
@@ -46,9 +35,11 @@ def unsecured_operation(ctx):
     - a contract you implement (low): webhooks, callbacks and endpoints the platform calls on your
       server ("you implement this endpoint") are judged on whether they say how the receiver tells
       the caller is genuine (security, signature, HMAC), not as exposed operations.
-    Health probes, discovery, sign-in, sign-up (a POST creating an account on a store API),
-    password reset and public catalogue reads without personal data are exempt (options
-    public_paths, public_read_paths, sign_up_paths).
+    Exempt, as the capability layer reads each operation: health probes and discovery documents,
+    sign-in and sign-out (authentication), sign-up (a POST creating a customer account on a store
+    API, or a registration), password resets, and catalogue reads without personal data (products,
+    categories, the shop's reference data, shipping and payment options) that are not an
+    admin's or a partner's; options public_paths, public_read_paths, sign_up_paths add your own.
 
     Why it matters for MACH: in a composable stack every API is reachable by many consumers,
     gateways and partners; a contract that does not say how callers authenticate gets generated
@@ -72,6 +63,7 @@ def unsecured_operation(ctx):
             yield ctx.not_applicable(spec.display, "the spec declares no operations")
             continue
         facts = _facts(ctx, spec)
+        offered = {f.operation.pointer: f for f in capabilities.of_spec(spec)}
         for op in spec.operations:
             subject = f"{spec.display} {op.label}"
             if _secured(op.security):
@@ -83,15 +75,16 @@ def unsecured_operation(ctx):
                 yield _judge_contract(ctx, spec, subject, op.label, op.pointer, op.security, wording, facts,
                                       f"its description says {receiver!r}")
                 continue
-            if any(p.search(op.path) for p in public):
-                yield ctx.not_applicable(subject, f"{op.label} is public by design (options public_paths)")
-                continue
-            if op.method == "POST" and facts.customer_facing and any(p.search(op.path) for p in sign_up):
-                yield ctx.not_applicable(subject, f"{op.label} is sign-up on a store API (options sign_up_paths)")
-                continue
             pii = _personal_data(spec, op)
-            if op.method in ("GET", "HEAD") and not pii and any(p.search(op.path) for p in public_reads):
-                yield ctx.not_applicable(subject, f"{op.label} is a public catalogue read (options public_read_paths)")
+            exempt = _open_on_purpose(op, offered.get(op.pointer), facts, bool(pii))
+            if not exempt and any(p.search(op.path) for p in public):
+                exempt = "is public by design (options public_paths)"
+            if not exempt and op.method == "POST" and facts.customer_facing and any(p.search(op.path) for p in sign_up):
+                exempt = "is sign-up on a store API (options sign_up_paths)"
+            if not exempt and op.method in ("GET", "HEAD") and not pii and any(p.search(op.path) for p in public_reads):
+                exempt = "is a public catalogue read (options public_read_paths)"
+            if exempt:
+                yield ctx.not_applicable(subject, f"{op.label} {exempt}")
                 continue
             verdict, why, evidence = _weigh(spec, op, wording, facts, pii)
             if verdict is None:
@@ -116,6 +109,49 @@ def unsecured_operation(ctx):
                 continue
             yield _judge_contract(ctx, spec, subject, label, pointer, security, wording, facts,
                                   "it is an OpenAPI webhook or callback")
+
+
+def _open_on_purpose(op, found, facts, pii: bool) -> str:
+    """Why an operation is open on purpose, as the capability layer reads it, or ""."""
+    literal = [s for s in op.path.split("?")[0].split("/") if s and not ev.is_param(s)]
+    last = ev.words(literal[-1]) if literal else ()
+    meaningful = [seg.words for seg in ev.segments(op.path)]
+    if last and all(w in vocab.PROBE_WORDS for w in last) or meaningful and \
+            all(w in vocab.WHOLE_PATH_PROBE_WORDS for ws in meaningful for w in ws):
+        return "is a health or status probe"
+    if any(w in vocab.DISCOVERY_WORDS for s in literal for w in ev.words(s)):
+        return "is a discovery document"
+    if meaningful and all(w in vocab.OAUTH_WORDS for ws in meaningful for w in ws):
+        return "is an OAuth endpoint where callers get their credentials"
+    if found is None:
+        return ""
+    if "authenticate" in found.actions and (found.audience in ("shopper", "b2b-buyer") or meaningful and any(
+            vocab.VERBS.get(w) == "authenticate" for w in meaningful[0])):
+        # the caller's own sign-in (`/auth/...`, `/login`, a shopper's token), not an API that
+        # authenticates someone else for the merchant (`/ideal/profile/authenticate`)
+        return "is sign-in or sign-out (authentication)"
+    words = {w for s in literal for w in ev.words(s)}
+    if words & vocab.PASSWORD_WORDS and words & vocab.RESET_WORDS and op.method in ("POST", "PUT", "PATCH"):
+        return "is a password reset"
+    if op.method == "POST" and found.offers("customer", "create") and literal \
+            and (facts.customer_facing or any("'register'" in e for c in found.capabilities for e in c.evidence)):
+        return "is sign-up: it creates a customer account"
+    if op.method in ("GET", "HEAD") and not pii and _public_read(found, {w for ws in meaningful for w in ws}):
+        return "is a public catalogue read"
+    return ""
+
+
+def _public_read(found, words: set[str]) -> bool:
+    """A read of the catalogue or the shop's reference data that no admin or partner audience is
+    named for (a guessed audience does not count against it)."""
+    if found.audience_named and found.audience not in ("shopper", "b2b-buyer", "internal"):
+        return False
+    if not found.capabilities or not found.actions <= {"read", "search", "configure"}:
+        return False
+    return all(c.entity in vocab.CATALOGUE_ENTITIES and c.action in ("read", "search")
+               or c.term in vocab.PUBLIC_OPTION_TERMS
+               or (not c.entity or c.action == "configure") and bool(words & vocab.PUBLIC_REFERENCE_WORDS)
+               for c in found.capabilities)
 
 
 @dataclass(frozen=True)

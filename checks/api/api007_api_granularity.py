@@ -1,29 +1,19 @@
 import re
 
+from machaudit.capabilities import evidence as ev
+from machaudit.capabilities import vocabulary as vocab
 from machaudit.findings import Severity
 from machaudit.registry import check
 from machaudit_checks.api._common import definition_gaps, is_openapi_api, literal_segments, path_words
-
-# How the policy's core entities are named in paths (English and German); an entity the policy adds
-# without an entry here is matched by its own name.
-ENTITY_WORDS = {
-    "customer": r"customers?|kunden?|debitor(en)?",
-    "order": r"orders?|bestellung(en)?|auftr(a|ä|ae)ge|auftrag|kundenauftr(a|ä|ae)ge|salesorders?",
-    "product": r"products?|produkte?|artikel|articles?|materials?|materialien|catalog(ue)?s?|katalog",
-    "price": r"prices?|pricing|preise?|pricelists?|preislisten?|konditionen",
-    "stock": r"stocks?|inventory|inventories|lager|lagerbest(a|ä|ae)nde|bestand|best(a|ä|ae)nde|availability|"
-             r"verf(u|ü|ue)gbarkeit|atp",
-    "invoice": r"invoices?|rechnung(en)?",
-    "shipment": r"shipments?|shipping|versand|sendung(en)?|lieferung(en)?|deliver(y|ies)|fulfil(l)?ments?",
-}
-
 
 @check("API007", "api-granularity", severity="medium", options={
     "nano_max_operations": 2,
     "nano_max_consumers": 1,
     "mega_min_operations": 80,
     "mega_min_core_entities": 4,
-    "entity_words": ENTITY_WORDS,
+    # Path words of the policy's core entities come from the capability vocabulary (English and
+    # German); more of your own per entity, as a regex on one path word: {"order": "vorgaenge?"}.
+    "entity_words": {},
 })
 def api_granularity(ctx):
     """What: an API cut at the wrong size. Nano (info): at most nano_max_operations operations and
@@ -51,8 +41,8 @@ def api_granularity(ctx):
     nano_consumers = int(ctx.options["nano_max_consumers"])
     mega_ops = int(ctx.options["mega_min_operations"])
     mega_entities = int(ctx.options["mega_min_core_entities"])
-    words = {**ENTITY_WORDS, **dict(ctx.options["entity_words"])}
-    patterns = {e: re.compile(f"^(?:{words.get(e, re.escape(e.lower()) + 's?')})$", re.IGNORECASE)
+    extra = dict(ctx.options["entity_words"])
+    patterns = {e: re.compile(f"^(?:{extra[e] if e in extra else re.escape(e.lower()) + 's?'})$", re.IGNORECASE)
                 for e in ctx.policy.core_entities}
     for api in sorted(ctx.stack.apis, key=lambda e: e.ref):
         spec = ctx.stack.spec_of(api)
@@ -121,7 +111,9 @@ def _entities_in_paths(ops, patterns) -> dict[str, str]:
     for op in ops:
         for segment in literal_segments(op.path):
             candidates = [segment.lower()] + path_words(segment)
-            entity = next((e for e, pattern in patterns.items() if any(pattern.match(c) for c in candidates)), None)
+            named = {vocab.ENTITY_WORDS.get(w) for w in ev.words(segment)}
+            entity = next((e for e, pattern in patterns.items()
+                           if e in named or any(pattern.match(c) for c in candidates)), None)
             if entity:
                 found.setdefault(entity, "/" + segment)
                 break

@@ -1,17 +1,19 @@
 import re
 
+from machaudit import capabilities
+from machaudit.capabilities import vocabulary as vocab
 from machaudit.graph import ASYNC_API_TYPES
 from machaudit.registry import check
-from machaudit.spec_analysis import INVOICE_WORDS, ORDER_WORDS, SHIPMENT_WORDS, mentions, operation_node
+from machaudit.spec_analysis import mentions, operation_node
 from machaudit_checks.api._common import (
     apis_of, definition_gaps, literal_segments, only_inferred, openapi_specs, path_words, providers_of_spec, short_list,
 )
 
 
 @check("API010", "no-state-events", severity="medium", options={
-    # operations that let a consumer subscribe to events, or read an event feed
-    "event_words": r"\b(?:webhooks?|web hooks?|events?|subscribe|event subscriptions?)\b|"
-                   r"notification ?(?:config|subscription|endpoint)|ereignis|benachrichtigung",
+    # Operations are read by machaudit.capabilities (webhook registrations, event lists,
+    # subscriptions); more wording that names an event operation in your APIs, as a regex (optional).
+    "event_words": "",
 })
 def no_state_events(ctx):
     """What: an order, shipment or invoice API (its paths or tags name orders, shipments or
@@ -37,16 +39,16 @@ def no_state_events(ctx):
     """
     yield from definition_gaps(ctx, "whether it publishes state events")
     event_words = ctx.options["event_words"]
-    domains = {"order": ORDER_WORDS + "|auftraeg", "shipment": SHIPMENT_WORDS, "invoice": INVOICE_WORDS}
+    domains = ("order", "shipment", "invoice")
     specs = openapi_specs(ctx)
     events = {s.key: _events_in_spec(s, event_words) for s in specs}
     with_events = [s for s in specs if events[s.key]]
     for spec in specs:
         matched: dict[str, list] = {}
-        for op in spec.operations:
-            domain = _domain(op, domains)
+        for found in capabilities.of_spec(spec):
+            domain = _domain(found, domains)
             if domain:
-                matched.setdefault(domain, []).append(op)
+                matched.setdefault(domain, []).append(found.operation)
         matched = {d: matched[d] for d in domains if d in matched}
         if not matched:
             yield ctx.not_applicable(spec.display, "no order, shipment or invoice operation")
@@ -84,19 +86,18 @@ def no_state_events(ctx):
         )
 
 
-def _domain(op, domains: dict[str, str]) -> str:
-    """The order/shipment/invoice resource an operation works on: the first path segment (or else
-    tag) whose head noun (last word) names one (`/orders`, `/salesOrders`, tag `Shipments`); a word
-    inside a verb phrase does not count (`/checkTaxElectronicDeliveryConsent`, `/shipping-methods`),
-    and a sub-resource belongs to its parent (`/rechnungen/{id}/versand` is about an invoice)."""
-    nouns = [path_words(s)[-1] for s in literal_segments(op.path) if path_words(s)]
-    nouns += [path_words(t)[-1] for t in op.tags if path_words(t)]
-    for noun in nouns:
-        noun = re.sub(r"forder", "", noun)  # (an)forderung(en): a request, not an order
-        for domain, words in domains.items():
-            if re.search(words, noun):
-                return domain
-    return ""
+def _domain(found, domains) -> str:
+    """The order/shipment/invoice record an operation works on, as the capability layer reads it
+    from the path (`/orders`, `/salesOrders`, `/rechnungen/{id}/versand`), not from the spec's
+    title or a summary; an operation the audited side receives (a webhook) is not one."""
+    if found.audience not in capabilities.CALLERS:
+        return ""
+    return next((c.entity for c in found.capabilities
+                 if c.entity in domains and not (c.evidence and c.evidence[0].startswith(_NOT_FROM_THE_PATH))), "")
+
+
+# Where the capability layer read an entity when the path names none (see classify._fallback_entity).
+_NOT_FROM_THE_PATH = ("spec title", "summary", "tag", "operationId")
 
 
 def _events_in_spec(spec, event_words: str) -> str:
@@ -108,14 +109,25 @@ def _events_in_spec(spec, event_words: str) -> str:
         _, node = operation_node(spec, op)
         if isinstance(node.get("callbacks"), dict) and node["callbacks"]:
             return f"callbacks on {op.label}"
-    for op in spec.operations:
-        if mentions(op, event_words):
-            return f"event operation {op.label}"
+    for found in capabilities.of_spec(spec):
+        if found.audience in capabilities.CALLERS and _registers_or_lists_events(found):
+            return f"event operation {found.operation.label}"
+    if event_words:
+        for op in spec.operations:
+            if mentions(op, event_words):
+                return f"event operation {op.label}"
     for op in spec.operations:
         feed = _event_feed(op)
         if feed:
             return f"{feed} {op.label}"
     return ""
+
+
+def _registers_or_lists_events(found) -> bool:
+    """A webhook registration or an event list (`POST /webhooks`, `GET /events`), or a subscription
+    to events (`POST /event-subscriptions`), as the capability layer reads it."""
+    return any(c.entity == "webhook" and c.confidence >= capabilities.FIRM for c in found.capabilities) \
+        or any(c.entity in ("", "webhook") and c.action == "subscribe" for c in found.capabilities)
 
 
 def _event_feed(op) -> str:
@@ -124,9 +136,9 @@ def _event_feed(op) -> str:
     "Subscribe to change messages"); a `/subscriptions` of recurring orders is not one."""
     segments = literal_segments(op.path)
     last = path_words(segments[-1]) if segments else []
-    if op.method == "GET" and last in (["messages"], ["changes"], ["change", "feed"], ["event", "feed"], ["event", "stream"]):
+    if op.method == "GET" and tuple(last) in vocab.EVENT_FEEDS:
         return "event feed"
-    if last == ["subscriptions"] and re.search(r"\b(?:events?|messages?|webhooks?|callbacks?|destinations?|queues?|topics?|change)\b",
+    if last == ["subscriptions"] and re.search(vocab.EVENT_DELIVERY_WORDS,
                                                " ".join([op.summary, op.description, op.operation_id]).lower()):
         return "event subscription"
     return ""

@@ -1,6 +1,6 @@
 """What an operation does to orders, payments, shipments, invoices and vouchers, for the BLR checks.
 
-Stricter than `spec_analysis.is_creation`, which matches a word anywhere in an operation's text:
+Stricter than matching a word anywhere in an operation's text:
 here the *resource* an operation creates is the head noun of its path (the last word of the last
 literal segment), so `POST /paymentInstruments`, `POST /customers/-/ordertemplates` or
 `POST /carts/{id}/shipping-methods` do not count as creating a payment, an order or a shipment

@@ -42,13 +42,14 @@ import networkx as nx
 
 from machaudit.graph import ASYNC_API_TYPES, EDGE_TYPES, EVENT, SYNC, Graphs, edge_type
 from machaudit.model import GATEWAY_TYPES, Entity, Stack
+from machaudit.capabilities.vocabulary import name_pattern
 from machaudit_checks.blast_radius import _intent as intent
 
 CATEGORIES = ("erp", "invoicing", "fulfilment", "payment", "communication")
 
 DEFAULTS: dict[str, Any] = {
     "source_patterns": {
-        "voucher": r"voucher|coupon|promotion|promo|discount|gutschein|rabattcode|^aktion",
+        "voucher": name_pattern("voucher"),  # the capability vocabulary's voucher words
         "pricing": r"pric|preis",
         "order intake": r"order|bestell|auftrag|auftr(?:ae|ä)g",
     },

@@ -3,10 +3,12 @@ import re
 from machaudit import spec_analysis
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
+from machaudit.capabilities.vocabulary import field_pattern, name_pattern
 
 
 @check("BLR004", "not-queryable-by-cause", severity="medium", options={
-    "cause_pattern": r"voucher|coupon|promo|discount|gutschein|rabatt|(?<!s)aktion|campaign|kampagne",
+    # Field and parameter names that name a voucher, promotion or campaign (capability vocabulary).
+    "cause_pattern": field_pattern("voucher"),
     "date_pattern": r"date|datum|zeitraum|timestamp|^(?:created|updated|modified|since|until|from|to|before|after|"
                     r"start|end|period|von|bis|erstellt|angelegt|geaendert|ab)$",
     "predicate_params": ["where", "filter", "$filter", "predicate", "expand_filter"],
@@ -78,7 +80,7 @@ def not_queryable_by_cause(ctx):
                 evidence={"query_parameters": sorted(names), "by_cause": has_cause, "by_date": has_date,
                           "cause_fields": carried},
             )
-    for api, reason in intent.apis_without_spec(ctx.stack, r"order|auftr|bestell"):
+    for api, reason in intent.apis_without_spec(ctx.stack, name_pattern("order")):
         yield ctx.unknown(api.ref, f"API {api.label} {reason}, so whether orders can be found by voucher code and date is unknown", api.location)
 
 

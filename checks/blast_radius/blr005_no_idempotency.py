@@ -1,4 +1,5 @@
 from machaudit import capabilities
+from machaudit.capabilities.vocabulary import name_pattern
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -10,7 +11,10 @@ def no_idempotency(ctx):
     """What: an operation that creates an order or a payment (POST on an order or payment
     collection, or an action such as `/payments/confirm`, `/paymentAuth`, `/orders/import`)
     without an `Idempotency-Key` header parameter (or `X-Idempotency-Key`, `Idempotency-Token`;
-    configurable).
+    configurable). Saving a card or opening a payment session charges nothing and is not judged:
+    `POST /checkout/zahlung` "Zahlung starten (Zahlungssitzung beim Payment-Provider anlegen)",
+    which answers with a session id, opens a session at the provider; the charge happens when the
+    shopper authorises it there, and a retried call opens a second session, not a second charge.
 
     Why it matters for MACH: between a channel, a BFF, the commerce platform and the OMS every
     call can time out and be retried. Without an idempotency key a retry places the order twice
@@ -41,7 +45,7 @@ def no_idempotency(ctx):
                 spec.location(op.pointer),
                 evidence={"creates": kind, "headers": sorted(intent.header_names(op))},
             )
-    for api, reason in intent.apis_without_spec(ctx.stack, r"order|auftr|bestell|payment|zahlung|checkout"):
+    for api, reason in intent.apis_without_spec(ctx.stack, name_pattern("order", "payment")):
         yield ctx.unknown(api.ref, f"API {api.label} {reason}, so whether its order or payment creation is idempotent is unknown", api.location)
 
 

@@ -2,7 +2,7 @@ import re
 
 from machaudit import capabilities, spec_analysis
 from machaudit.capabilities import evidence
-from machaudit.capabilities.vocabulary import ACTION_NOUNS
+from machaudit.capabilities.vocabulary import ACTION_NOUNS, STOP_VERBS, VALIDITY_FIELDS, name_pattern
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
 
@@ -11,12 +11,11 @@ CALLERS = capabilities.CALLERS
 
 
 @check("BLR006", "no-kill-switch", severity="medium", options={
-    # Catalog names of voucher APIs (operations are read by machaudit.capabilities).
-    "voucher_pattern": r"voucher|coupon|promotion|promo|discount|gutschein|rabattcode|^aktion",
-    "deactivate_pattern": r"^(?:deactivat\w*|disabl\w*|expir\w*|invalidat\w*|revok\w*|archiv\w*|deaktiv\w*|sperr\w*|"
-                          r"block\w*|suspend\w*|beend\w*|withdraw\w*|stop|pause|end)$",
-    "status_fields": r"^(?:status|state|active|is_?active|enabled|is_?enabled|disabled|valid_?until|valid_?to|expires?(?:_?at)?|expiry|"
-                     r"expiration(?:_?date)?|ends?_?(?:at|date)|end|gueltig_?bis|gültig_?bis|aktiv|zustand|laufzeit(?:_?ende)?|bis)$",
+    # Catalog names of voucher APIs, from the capability vocabulary (operations are read by
+    # machaudit.capabilities).
+    "voucher_pattern": name_pattern("voucher"),
+    "deactivate_pattern": STOP_VERBS,
+    "status_fields": VALIDITY_FIELDS,
 })
 def no_kill_switch(ctx):
     """What: a voucher or promotion API (named so in the catalog, titled so, or creating codes or
@@ -42,7 +41,8 @@ def no_kill_switch(ctx):
     for spec in intent.parsed_specs(stack):
         named = _named_voucher_api(stack, spec, voucher)
         creating = [found.operation for found in capabilities.of_spec(spec)
-                    if found.audience in CALLERS and found.offers("voucher", "create")]
+                    if found.audience in CALLERS
+                    and found.offers("voucher", "create", min_confidence=capabilities.FIRM)]
         if not named and not creating:
             continue
         found = intent.in_companions(stack, spec, "kill switch", lambda s, f: _kill_switch(s, f, opts))
@@ -59,7 +59,7 @@ def no_kill_switch(ctx):
             spec.location(creating[0].pointer if creating else ""),
             evidence={"creating": [op.label for op in creating], "named": named or None},
         )
-    for api, reason in intent.apis_without_spec(stack, opts["voucher_pattern"].replace("^", "")):
+    for api, reason in intent.apis_without_spec(stack, opts["voucher_pattern"]):
         yield ctx.unknown(api.ref, f"API {api.label} {reason}, so whether a voucher code can be switched off is unknown", api.location)
 
 

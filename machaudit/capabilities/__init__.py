@@ -12,7 +12,7 @@ object, so several checks asking about the same spec pay once. Operations of the
 
 from __future__ import annotations
 
-from machaudit.capabilities import evidence
+from machaudit.capabilities import evidence, fields
 from machaudit.capabilities.audience import GUESSES, operation_audience, spec_audience
 from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
 from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
@@ -40,16 +40,35 @@ def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
     default, why = spec_audience(spec)
     title = evidence.words(spec.title)
     out = []
+    if spec.style == "graphql":
+        result = _of_schema(spec, default, why not in GUESSES)
+        _remember(spec, result)
+        return result
     for op in spec.operations:
         audience, named = operation_audience(op, default, why not in GUESSES)
         out.append(classify(op, audience, title, evidence.body_of(spec, op), audience_named=named))
     for op in receiver_operations(spec):
         out.append(classify(op, "provider", title, evidence.body_of(spec, op), receiver=True))
     result = tuple(out)
+    _remember(spec, result)
+    return result
+
+
+def _remember(spec: Spec, result: tuple[OperationCapabilities, ...]) -> None:
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.clear()
     _CACHE[id(spec)] = (spec, result)
-    return result
+
+
+def _of_schema(spec: Spec, default: str, default_named: bool) -> tuple[OperationCapabilities, ...]:
+    """A GraphQL schema's root fields, each read from its name (see fields.py); who may call one
+    from the permissions its description states, when the schema states them."""
+    documented = fields.documents_permissions(spec.operations)
+    out = []
+    for op in spec.operations:
+        audience, why = fields.field_audience(op, default, documented)
+        out.append(fields.classify_field(op, audience, why, bool(why) or default_named))
+    return tuple(out)
 
 
 def offering(spec: Spec, entity: str, *actions: str, audiences: tuple[str, ...] = (),
@@ -66,8 +85,15 @@ def creates(found: OperationCapabilities, entity: str) -> bool:
     (a payment, a capture, an authorisation, a payout), not a saved card or a payment session."""
     if found.audience not in CALLERS:
         return False
+    if entity == "payment" and _names_a_session(found.operation):
+        return False  # "Zahlung starten (Zahlungssitzung anlegen)": a session at the provider, nothing charged
     return any(c.entity == entity and c.action == "create" and c.confidence >= FIRM
                and (entity != "payment" or c.term in MONEY_TERMS) for c in found.capabilities)
+
+
+def _names_a_session(op: Operation) -> bool:
+    from machaudit.capabilities.vocabulary import SESSION_WORDS
+    return any(w in SESSION_WORDS for w in evidence.words(op.operation_id) + evidence.words(op.summary))
 
 
 def receiver_operations(spec: Spec) -> list[Operation]:

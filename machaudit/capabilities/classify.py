@@ -373,7 +373,7 @@ def _first_entity(ws: tuple[str, ...]) -> str | None:
     for i, w in enumerate(ws):
         if i + 1 < len(ws) and (w, ws[i + 1]) in vocab.ENTITY_TERMS:
             return vocab.ENTITY_TERMS[(w, ws[i + 1])]
-        if w in vocab.ENTITY_WORDS:
+        if w in vocab.ENTITY_WORDS and w not in vocab.PATH_ONLY_ENTITY_WORDS:
             return vocab.ENTITY_WORDS[w]
     return None
 

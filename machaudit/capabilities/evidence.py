@@ -21,7 +21,9 @@ _IRREGULAR = {"addresses": "address", "statuses": "status", "deliveries": "deliv
               "taxes": "tax", "aufträge": "auftrag", "auftraege": "auftrag", "bestellungen": "bestellung",
               "sendungen": "sendung", "rechnungen": "rechnung", "zahlungen": "zahlung", "kunden": "kunde",
               "produkte": "produkt", "artikel": "artikel", "adressen": "adresse", "gutscheine": "gutschein",
-              "retouren": "retoure", "lieferungen": "lieferung", "series": "series", "analysis": "analysis"}
+              "retouren": "retoure", "lieferungen": "lieferung", "series": "series", "analysis": "analysis",
+              "preise": "preis", "bestaende": "bestand", "bestände": "bestand", "lagerbestaende": "lagerbestand",
+              "lagerbestände": "lagerbestand", "rabatte": "rabatt", "materialien": "material"}
 
 
 @functools.lru_cache(maxsize=65536)

@@ -8,6 +8,8 @@ is the whole token, never a substring: `recorder` is not an order and `discounte
 
 from __future__ import annotations
 
+import re
+
 # -- entities -------------------------------------------------------------------------------------
 
 ENTITIES = (
@@ -29,7 +31,7 @@ ENTITY_TERMS: dict[tuple[str, str], str] = {
     ("payment", "session"): "payment", ("payment", "collection"): "payment", ("payment", "provider"): "payment",
     ("shipping", "option"): "shipment", ("shipping", "method"): "shipment", ("delivery", "method"): "shipment",
     ("shipping", "profile"): "shipment", ("delivery", "rate"): "shipment", ("shipping", "rate"): "shipment",
-    ("delivery", "profile"): "shipment",
+    ("delivery", "profile"): "shipment", ("shipping", "price"): "shipment", ("shipping", "zone"): "shipment",
     ("price", "list"): "price", ("price", "preference"): "price",
     ("payment", "auth"): "payment", ("payment", "instrument"): "payment", ("payment", "intent"): "payment", ("inventory", "item"): "stock", ("stock", "location"): "",  # a warehouse, not stock ("stock", "movement"): "stock",
     ("draft", "order"): "order", ("order", "edit"): "order", ("purchase", "order"): "order",
@@ -42,22 +44,23 @@ ENTITY_TERMS: dict[tuple[str, str], str] = {
 
 ENTITY_WORDS: dict[str, str] = {}
 for _entity, _words in {
-    "product": "product produkt artikel catalogue catalog katalog variant sku projection",
+    "product": "product produkt artikel article catalogue catalog katalog variant sku projection material materialien",
     "category": "category kategorie collection taxon taxonomy sortiment",
-    "price": "price preis pricing pricelist preisliste",
-    "stock": "stock inventory bestand lagerbestand reservation availability verfuegbarkeit verfügbarkeit",
+    "price": "price preis pricing pricelist preisliste kondition konditionen",
+    "stock": "stock inventory bestand lagerbestand lager reservation availability verfuegbarkeit verfügbarkeit atp",
     "cart": "cart basket warenkorb",
-    "order": "order auftrag auftraege aufträge bestellung kundenauftrag",
+    "order": "order auftrag auftraege aufträge bestellung kundenauftrag kundenauftraege kundenaufträge salesorder",
     "quote": "quote quotation angebot rfq",
     "payment": "payment zahlung authorisation authorization autorisierung capture charge refund reversal card payout "
                "erstattung",
     "invoice": "invoice rechnung faktura gutschrift",
     "credit": "credit kredit kreditlimit",
-    "shipment": "shipment fulfillment fulfilment delivery lieferung sendung versand parcel paket consignment shipping",
+    "shipment": "shipment fulfillment fulfilment delivery lieferung sendung versand parcel paket consignment shipping "
+                "pickup abholung",
     "return": "return retoure ruecksendung rücksendung rma claim exchange umtausch",
     "ticket": "ticket complaint reklamation",
-    "voucher": "voucher coupon promotion promo discount campaign giftcard gutschein rabatt rabattcode aktion",
-    "customer": "customer kunde kundenkonto",
+    "voucher": "voucher coupon promotion promo discount campaign kampagne giftcard gutschein rabatt rabattcode aktion",
+    "customer": "customer kunde kundenkonto debitor debitoren debtor",
     "review": "review rating bewertung",
     "subscription": "subscription abo abonnement plan subscriber",
     "webhook": "webhook hook event notification callback",
@@ -66,6 +69,36 @@ for _entity, _words in {
 }.items():
     for _word in _words.split():
         ENTITY_WORDS[_word] = _entity
+
+# Words that name a voucher only as a commerce API's own resource (`/admin/campaigns`): in an
+# operationId, a summary or a title they name as often a messaging campaign (Twilio's A2P 10DLC
+# campaign registration), an ad campaign or a "Transaktion".
+PATH_ONLY_ENTITY_WORDS = frozenset({"campaign", "kampagne", "aktion"})
+# ... and in a catalog name "campaign" is as ambiguous; "Aktionen" at the start of a word is not
+# ("Transaktion" does not start with it).
+# A "card" API may be a loyalty or gift card's.
+AMBIGUOUS_NAME_WORDS = frozenset({"campaign", "kampagne", "card"})
+
+# Words of a summary or operationId that make a payment a session, opened at the provider before
+# anything is charged ("Zahlung starten (Zahlungssitzung ... anlegen)"): creating one moves no money.
+SESSION_WORDS = frozenset({"session", "sitzung", "zahlungssitzung", "checkoutsitzung", "paymentsession"})
+
+
+def name_pattern(*entities: str) -> str:
+    """A regex for catalog names and titles that name one of the entities (a word starting at a word
+    boundary, so `GutscheinService` and `promotions-api` match, `Transaktion` does not)."""
+    named = {**ENTITY_WORDS, **PATH_ENTITY_WORDS}
+    words = sorted({w for w, e in named.items() if e in entities and w not in AMBIGUOUS_NAME_WORDS},
+                   key=len, reverse=True)
+    return r"(?<![a-zäöüß])(?:" + "|".join(words) + ")"
+
+
+def field_pattern(*entities: str) -> str:
+    """A regex for property and parameter names that mention one of the entities anywhere
+    (`appliedDiscounts`, `gutscheincode`, `campaign_id`); "aktion" not inside "Transaktion"."""
+    words = sorted({w for w, e in ENTITY_WORDS.items() if e in entities}, key=len, reverse=True)
+    return "|".join("(?<!s)aktion" if w == "aktion" else w for w in words)
+
 
 # Parts of a parent entity: a segment named so is not an entity of its own (`/carts/{id}/items`).
 PART_WORDS = frozenset(
@@ -153,7 +186,7 @@ ACTION_NOUNS: dict[str, str] = {
     "reason": "configure", "einstellung": "configure",
     "tracker": "track", "tracking": "track", "sendungsverfolgung": "track",
     "batch": "import", "cancellation": "cancel", "reversal": "refund", "lookup": "search", "search": "search",
-    "redemption": "redeem", "einloesung": "redeem", "einlösung": "redeem", "replication": "reorder",
+    "redemption": "redeem", "deletion": "delete", "removal": "delete", "einloesung": "redeem", "einlösung": "redeem", "replication": "reorder",
 }
 
 # A verb that names its own entity: authorising or capturing is about a payment wherever it is
@@ -213,3 +246,101 @@ AUDIENCE_WORDS: dict[str, str] = {
 }
 # A receiver the audited company implements is known from the spec's `webhooks` and `callbacks`
 # (see capabilities.operations), never from a word: a webhook *management* API is the merchant's.
+
+
+# -- GraphQL field names (see fields.py) -------------------------------------------------------------
+
+# Verbs of mutation names beyond the path verbs: `productTranslate`, `transactionInitialize`,
+# `invoiceRequest` (requesting an invoice makes one), `appInstall`, `orderFulfill` (creates fulfilments).
+FIELD_VERBS: dict[str, str] = {
+    "translate": "update", "initialize": "create", "initialise": "create", "request": "create",
+    "install": "create", "retry": "update", "attach": "update", "detach": "update", "assign": "update",
+    "unassign": "update", "move": "update", "process": "update", "adjust": "update", "fulfill": "create", "fulfil": "create", "void": "refund",
+    "return": "return",
+}
+# Verbs that name their own entity in a field name: fulfilling creates a shipment, voiding or
+# refunding moves a payment back, returning products makes a return.
+FIELD_VERB_ENTITY: dict[str, str] = {**VERB_ENTITY, "fulfill": "shipment", "fulfil": "shipment", "void": "payment",
+                                     "return": "return"}
+# Verbs that link a record to another (`checkoutCustomerAttach`, `voucherCataloguesAdd`): the first
+# record named is the one changed.
+LINK_VERBS = frozenset("attach detach assign unassign add remove".split())
+# In a GraphQL schema the Checkout object is the cart (lines, codes, addresses; completing it places
+# the order), and a transaction is a payment record. A REST `/checkout` is the order being placed
+# (PATH_ENTITY_WORDS), and a REST `/transactions` path names no entity by itself.
+FIELD_ENTITY_WORDS: dict[str, str] = {"checkout": "cart", "transaction": "payment"}
+# A field about one of these alone is about the customer's own record (`requestEmailChange`).
+FIELD_PART_OF: dict[str, str] = {**PART_OF, "email": "customer"}
+
+
+# -- events (API010) ------------------------------------------------------------------------------
+
+# Last path segments of a feed of changes a consumer reads (`GET /messages`, `GET /changes`).
+EVENT_FEEDS = frozenset({("messages",), ("changes",), ("change", "feed"), ("event", "feed"), ("event", "stream")})
+# Wording that makes a `/subscriptions` collection a delivery of events, not recurring orders.
+EVENT_DELIVERY_WORDS = r"\b(?:events?|messages?|webhooks?|callbacks?|destinations?|queues?|topics?|change|ereignis\w*|benachrichtigung\w*)\b"
+
+
+# -- personal data in schemas (API003, DAT003/DAT004 via spec_analysis) --------------------------------
+# Property names, not operations: which kind of personal data a property holds.
+
+PII_KINDS: dict[str, re.Pattern] = {
+    "email": re.compile(r"e[-_]?mail|mail[-_]?address|emailadresse"),
+    "phone": re.compile(r"phone|telefon|telephone|mobile(?!app)|handy|mobil(?:nummer|funk)|fax"),
+    "address": re.compile(r"street|strasse|straße|address(?!ing)|adresse|anschrift|postcode|postal[-_]?code|zip(?:code)?$|^plz$|hausnummer|house[-_]?number"),
+    "iban": re.compile(r"iban|\bbic\b|account[-_]?number|kontonummer|bankverbindung|bank[-_]?account"),
+    "birth-date": re.compile(r"birth|geburt|^dob$|date[-_]?of[-_]?birth"),
+    "tax-id": re.compile(r"tax[-_]?id|vat[-_]?(?:id|number)|ust[-_]?id|steuer[-_]?(?:nummer|id)|steuernummer"),
+    "person-name": re.compile(r"^(?:first|last|given|family|sur|full|fore)[-_]?name$|^(?:vorname|nachname|familienname)$"),
+    "card": re.compile(r"card[-_]?number|^pan$|^cvv|^cvc|^ccv$|^longnum$|kreditkarte"),
+}
+
+
+# A property whose name says PII but which only describes or flags it (emailVerified, addressType).
+NOT_THE_DATA = re.compile(
+    r"(?:type|kind|format|formats|count|status|enabled|required|verified|validated|optin|opt[-_]?in|"
+    r"consent|template|templates|policy|settings|config|configuration|validation|mode|pattern|regex|"
+    r"label|visibility|visible|language|locale|schema|url|uri|link|token|hash|uuid|reference|ref|"
+    r"indicator|usage|usage[-_]?ind|level|score|length|result|check|match|source|provider|domain)$"
+    r"|^(?:web|mac|url)[-_]?address",
+    re.IGNORECASE,
+)
+# ... and a date or time about it (deliveryAddressUsageDate), unless it is the birth date itself.
+A_DATE_ABOUT_IT = re.compile(r"(?i:date|time|timestamp|since|until)$|(?:At|_at|-at)$")
+
+
+
+
+# -- operations open on purpose (API003) ------------------------------------------------------------
+
+# Probes: a last path segment that is one wherever it is (`/services/{id}/health`), and words that
+# are one only when they are the whole path (`/status`, not a device's `/devices/{id}/status`).
+PROBE_WORDS = frozenset("health healthz healthcheck livez readyz liveness readiness ping heartbeat".split())
+WHOLE_PATH_PROBE_WORDS = PROBE_WORDS | SERVICE_WORDS | frozenset("ready live alive info".split())
+# Discovery documents (`/.well-known/...`, `/openapi.json`, `/swagger`, `/api-docs`).
+DISCOVERY_WORDS = frozenset("well known openapi swagger doc".split())
+# A path made only of these is an OAuth or OpenID endpoint (`/oauth2/token`, `/v1/authorize`): the
+# caller comes to get its credentials. Under a record (`/payments/{id}/authorize`) they mean else.
+OAUTH_WORDS = frozenset("oauth token authorize authorization revoke introspect introspection userinfo openid jwks".split())
+# A password reset opens on purpose: the caller has lost the password it would sign in with.
+PASSWORD_WORDS = frozenset("password passwort kennwort".split())
+RESET_WORDS = frozenset("reset forgot forgotten recover recovery vergessen zuruecksetzen zurücksetzen".split())
+# What a shop shows everyone: its catalogue (products, categories) and reference data about the shop.
+CATALOGUE_ENTITIES = frozenset({"product", "category"})
+PUBLIC_REFERENCE_WORDS = frozenset(
+    "region country currency locale language tag brand marke post policy page blog article cms suggestion "
+    "search suche assortment location reason filter".split())
+# Options a shopper chooses from before signing in (a carrier, a payment method).
+PUBLIC_OPTION_TERMS = frozenset({"shipping option", "shipping method", "delivery method", "payment method",
+                                 "payment provider"})
+
+
+# -- switching a record off (BLR006) --------------------------------------------------------------------
+
+# Words of a path or operationId that stop a code or a promotion at once (regex on one word).
+STOP_VERBS = (r"^(?:deactivat\w*|disabl\w*|expir\w*|invalidat\w*|revok\w*|archiv\w*|deaktiv\w*|sperr\w*|"
+              r"block\w*|suspend\w*|beend\w*|withdraw\w*|stop|pause|end)$")
+# Fields whose update ends a record's validity: a status, an active flag, an end date (regex on one name).
+VALIDITY_FIELDS = (r"^(?:status|state|active|is_?active|enabled|is_?enabled|disabled|valid_?until|valid_?to|expires?(?:_?at)?|"
+                   r"expiry|expiration(?:_?date)?|ends?_?(?:at|date)|end|gueltig_?bis|gültig_?bis|aktiv|zustand|"
+                   r"laufzeit(?:_?ende)?|bis)$")

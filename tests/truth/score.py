@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from machaudit import capabilities
-from machaudit.sources.openapi import read_spec
 from machaudit.sources.store import DocumentStore
+from machaudit.sources.styles import read_definition, style_of_suffix
 
 TRUTH = Path(__file__).resolve().parent / "operations.txt"
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -75,7 +75,7 @@ class Score:
 def _read(spec_rel: str):
     path = (CORPUS / spec_rel).resolve()
     store = DocumentStore([path.parent])
-    return read_spec(store, str(path))
+    return read_definition(store, str(path), style_of_suffix(str(path)))
 
 
 def score(all_labels: list[Label] | None = None) -> Score:
