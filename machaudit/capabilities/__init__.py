@@ -13,13 +13,13 @@ object, so several checks asking about the same spec pay once. Operations of the
 from __future__ import annotations
 
 from machaudit.capabilities import evidence
-from machaudit.capabilities.audience import GUESSES, operation_audience, spec_audience
+from machaudit.capabilities.audience import GUESSES, STAFF, operation_audience, spec_audience
 from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
 from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec
 
-__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "PAYMENT_INSTRUMENTS", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
+__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "PAYMENT_INSTRUMENTS", "STAFF", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
 
 # Who calls an operation, as opposed to a webhook the audited side receives.
 CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
@@ -41,7 +41,7 @@ def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
     title = evidence.words(spec.title)
     out = []
     for op in spec.operations:
-        audience, named = operation_audience(op, default, why not in GUESSES)
+        audience, named = operation_audience(op, default, why not in GUESSES, spec)
         out.append(classify(op, audience, title, evidence.body_of(spec, op), audience_named=named))
     for op in receiver_operations(spec):
         out.append(classify(op, "provider", title, evidence.body_of(spec, op), receiver=True))
