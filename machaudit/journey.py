@@ -465,14 +465,15 @@ def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords,
     if (wrong_method or receiver) and not explain:
         return None
     found = _content_match(matcher, op, words, offered, explain and not (wrong_method or receiver))
-    if not isinstance(found, tuple):
+    if found is None or not (wrong_method or receiver):
         return found
+    # The method and the direction are the matcher's first steps: they rule the operation out
+    # whatever its words and capabilities say; the rest of the decision is kept as context.
+    context, nearness = (found[1], found[0]) if isinstance(found, tuple) else (f"and {found.reason}", found.nearness)
     if receiver:  # a webhook the audited side receives offers nothing to a channel
         return Miss(f"webhook receiver / contract the provider implements: the audited side receives it, "
-                    f"no channel calls it ({found[1]})", round(found[0] - 0.3, 2))
-    if wrong_method:
-        return Miss(f"method {op.method}, not {'/'.join(matcher.methods)} ({found[1]})", round(found[0] - 0.3, 2))
-    return found
+                    f"no channel calls it ({context})", round(nearness - 0.2, 2))
+    return Miss(f"method {op.method}, not {'/'.join(matcher.methods)} ({context})", round(nearness - 0.2, 2))
 
 
 def _content_match(matcher: Matcher, op: Operation, words: _OperationWords,
@@ -556,13 +557,15 @@ def _audience_excluded(matcher: Matcher, offered: capabilities.OperationCapabili
 
 
 def _veto(matcher: Matcher, offered: capabilities.OperationCapabilities) -> str | None:
-    """Why the words matched but the capability layer firmly reads something else: `customers/search`
-    for product search, a bulk price import for a price check, webhook registration for account
-    self-service; or an API named for an audience the touchpoint does not count."""
+    """Why the words matched but do not count: the API is named for an audience the touchpoint does
+    not list, or the capability layer firmly reads something else (`customers/search` for product
+    search, a bulk price import for a price check, webhook registration for account self-service)."""
     if not matcher.capabilities:
         return None
-    if _audience_excluded(matcher, offered):
-        return f"audience {offered.audience}"
+    if offered.audience_named and offered.audience not in matcher.audiences:
+        # Words are trusted only in an API for the touchpoint's audiences: in an admin API "Manage
+        # Prices" is a bulk import. A staff operation may still match by a firm capability.
+        return f"audience {offered.audience}, and the words are read only for {', '.join(matcher.audiences)}"
     firm = [c for c in offered.capabilities if c.confidence >= capabilities.FIRM and c.term]
     if firm and not any(_wanted(matcher, c) for c in firm):
         return f"reads {_reading(firm[0])}, not {_wanted_text(matcher)}"
@@ -593,7 +596,7 @@ def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilit
     if near is None:
         return None
     actions = sorted({action for entity, action in matcher.capabilities if entity == near.entity})
-    return Miss(f"action {near.action}, not {'/'.join(actions)} ({'; '.join(near.evidence)})", 0.3)
+    return Miss(f"action {near.action}, not {'/'.join(actions)} ({'; '.join(near.evidence)})", 0.2)
 
 
 def _may_match(combined: re.Pattern | None, text: str) -> bool:
@@ -733,9 +736,13 @@ def _explain_cells(stack: Stack, journey: Journey, cells: dict[tuple[str, str], 
         near[touchpoint.name] = tuple(general[:NEAR_MISSES])
         for key in gaps:
             cell = cells[key]
-            own = [_unreached(stack, key[1], m, reach[key[1]]) for m in matches[touchpoint.name]]
-            ranked = sorted([n for n in own if n] + general, key=_near_order)
-            cells[key] = dataclasses.replace(cell, near_misses=tuple(_distinct(ranked)[:NEAR_MISSES]))
+            own = sorted((n for n in (_unreached(stack, key[1], m, reach[key[1]]) for m in matches[touchpoint.name]) if n),
+                         key=_near_order)
+            # The best operation the channel cannot use, then why the APIs it does reach fall short:
+            # a list of one unreachable API's operations would hide that.
+            here = [n for n in general if n.api in reach[key[1]]]
+            ranked = _distinct(own[:1] + here + own[1:] + [n for n in general if n.api not in reach[key[1]]])
+            cells[key] = dataclasses.replace(cell, near_misses=tuple(ranked[:NEAR_MISSES]))
     return near
 
 
@@ -781,6 +788,8 @@ def _unreached(stack: Stack, channel: str, match: Match, entries: Mapping[str, "
             return None
     else:
         reason = f"not reachable from channel {ref_name(channel)}: {_no_entry(stack, channel, match.api)}"
+        if match.staff_only and not phone:
+            reason += f"; and it is for staff only ({match.audience_evidence})"
     return NearMiss(match.api, match.spec, match.operation, match.operation_id, match.pointer, reason, match.confidence)
 
 
