@@ -464,7 +464,7 @@ def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords,
     receiver = offered is not None and offered.audience == "provider"
     if (wrong_method or receiver) and not explain:
         return None
-    found = _content_match(matcher, op, words, offered, explain and not (wrong_method or receiver))
+    found = _content_match(matcher, op, words, offered, explain)
     if found is None or not (wrong_method or receiver):
         return found
     # The method and the direction are the matcher's first steps: they rule the operation out
@@ -592,7 +592,7 @@ def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilit
             return Miss(f"offers {_reading(cap)} only by weak evidence (confidence {cap.confidence})", 0.5)
         return Miss(_unserved(cap), 0.45)
     named = {entity for entity, _ in matcher.capabilities if entity != "*"}
-    near = next((c for c in offered.capabilities if c.entity in named and c.confidence >= capabilities.FIRM), None)
+    near = max((c for c in offered.capabilities if c.entity in named), key=lambda c: c.confidence, default=None)
     if near is None:
         return None
     actions = sorted({action for entity, action in matcher.capabilities if entity == near.entity})
@@ -639,6 +639,10 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
                 found = match_operation(touchpoint, api.name, op, words, offered)
                 if found and found[0] >= min_confidence:
                     matches[touchpoint.name].append(_match(touchpoint, item, found, spec_default))
+        served = {op.pointer for op in spec.operations}
+        for offered in offered_by.values():
+            if offered.operation.pointer not in served:  # webhooks and callbacks: near misses at most
+                read.append(_Read(api, spec, offered.operation, _words_of(api.name, offered.operation), offered, ""))
     for name in matches:
         # Best evidence first: most confident, then a read (GET) over a write, then by name.
         matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api, m.operation))
