@@ -277,3 +277,21 @@ def test_without_channels_a_touchpoint_no_api_offers_lists_its_near_misses(tmp_p
     assert [n["operation"] for n in near] == ["GET /orders/{id}"]
     assert touchpoint(data, "order-tracking")["near_misses"] == []  # offered: nothing to explain
     assert operations(data, "order-tracking") == {"GET /orders/{id}"}
+
+
+def test_html_gap_table_shows_staff_only_and_the_nearest_miss(tmp_path):
+    folder = shop_stack(tmp_path / "html", openapi("Shop API", [
+        {"method": "get", "path": "/store/orders/{id}", "operationId": "getOrderStatus", "summary": "Get order status"},
+        {"method": "post", "path": "/admin/orders/{id}/cancel", "operationId": "cancelOrder", "summary": "Cancel an order"},
+        {"method": "delete", "path": "/admin/orders/{id}/notes/{note}", "operationId": "deleteOrderNote",
+         "summary": "Delete a note"},
+    ]))
+    report = tmp_path / "report.html"
+    run = run_cli("audit", str(folder), "-f", f"html:{report}", "--fail-on", "never")
+    assert run.exit_code == 0, run.stderr
+    html = report.read_text(encoding="utf-8")
+    assert '<span class="chip staff-only">staff-only</span><span class="sub">web</span>' in html
+    assert ("shop-api POST /admin/orders/{id}/cancel is for the merchant&#39;s staff only "
+            "(path /admin/orders/{id}/cancel); the channel reaches its API, but no customer may call it.") in html
+    # The nearest miss other than the cell's own operation: the note's deletion changes the order.
+    assert ("Nearest miss: shop-api DELETE /admin/orders/{id}/notes/{note}: action update, not cancel") in html
