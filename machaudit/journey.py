@@ -470,6 +470,10 @@ def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords,
     # The method and the direction are the matcher's first steps: they rule the operation out
     # whatever its words and capabilities say; the rest of the decision is kept as context.
     context, nearness = (found[1], found[0]) if isinstance(found, tuple) else (f"and {found.reason}", found.nearness)
+    if offered is not None and matcher.capabilities:  # what it offers says more than its words
+        by_capability = _capability_match(matcher, offered)
+        if isinstance(by_capability, tuple) and by_capability[0] >= nearness:
+            context, nearness = by_capability[1], by_capability[0]
     if receiver:  # a webhook the audited side receives offers nothing to a channel
         return Miss(f"webhook receiver / contract the provider implements: the audited side receives it, "
                     f"no channel calls it ({context})", round(nearness - 0.2, 2))
