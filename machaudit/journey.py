@@ -648,8 +648,10 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
             if offered.operation.pointer not in served:  # webhooks and callbacks: near misses at most
                 read.append(_Read(api, spec, offered.operation, _words_of(api.name, offered.operation), offered, ""))
     for name in matches:
-        # Best evidence first: most confident, then a read (GET) over a write, then by name.
-        matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api, m.operation))
+        # Best evidence first: most confident, then a read (GET) over a write, then the plainest
+        # path (`/admin/products` over `/admin/product-tags`), then by name.
+        matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api,
+                                          len(m.operation), m.operation))
 
     customer = sorted(c.ref for c in stack.channels if c.type != PHONE_TYPE)
     phone = sorted(c.ref for c in stack.channels if c.type == PHONE_TYPE)
