@@ -295,3 +295,26 @@ def test_html_gap_table_shows_staff_only_and_the_nearest_miss(tmp_path):
             "(path /admin/orders/{id}/cancel); the channel reaches its API, but no customer may call it.") in html
     # The nearest miss other than the cell's own operation: the note's deletion changes the order.
     assert ("Nearest miss: shop-api DELETE /admin/orders/{id}/notes/{note}: action update, not cancel") in html
+
+
+def test_back_office_scopes_make_an_operation_staff_only(tmp_path):
+    spec = openapi("Orders", [
+        {"method": "get", "path": "/orders/{id}", "operationId": "getOrder", "summary": "Get order status",
+         "security": [{"oauth": ["orders:read"]}]},
+        {"method": "post", "path": "/orders/{id}/cancel", "operationId": "cancelOrder", "summary": "Cancel an order",
+         "security": [{"oauth": ["admin:orders"]}, {"apiKey": []}]},
+        {"method": "delete", "path": "/orders/{id}", "operationId": "deleteOrder", "summary": "Cancel an order (admin)",
+         "security": [{"oauth": ["admin:orders"]}]},
+    ])
+    spec["components"] = {"securitySchemes": {
+        "oauth": {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": "https://id.example.com/token", "scopes": {
+            "orders:read": "read orders", "admin:orders": "manage orders"}}}},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-Key"}}}
+    data = journey_json(shop_stack(tmp_path / "scoped", spec))
+    assert cell(data, "order-tracking", "web")["state"] == SELF_SERVICE
+    # The cancel path also takes an API key without a scope: not only staff may call it.
+    cancel = cell(data, "cancel-order", "web")
+    assert cancel["state"] == SELF_SERVICE and cancel["operation"]["operation"] == "POST /orders/{id}/cancel"
+    by_operation = {o["operation"]: o for o in touchpoint(data, "cancel-order")["operations"]}
+    assert by_operation["DELETE /orders/{id}"]["audience_evidence"] == "security scope 'admin:orders'"
+    assert by_operation["DELETE /orders/{id}"]["staff_only"] is True
