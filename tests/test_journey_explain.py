@@ -160,6 +160,12 @@ type Mutation {
   Requires one of the following permissions: MANAGE_ORDERS.
   """
   orderCancel(id: ID!): Order
+  """
+  Update the shop's address.
+
+  Requires one of the following permissions: MANAGE_SETTINGS.
+  """
+  shopAddressUpdate(id: ID!): Order
 }
 type Order { id: ID! }
 '''
@@ -173,6 +179,7 @@ def test_graphql_audience_from_permission_wording_and_description_line(tmp_path)
     assert found["orders"] == ("merchant", True)
     assert found["orderCancel"] == ("merchant", True)
     assert found["orderNotes"] == ("merchant", True)
+    assert found["shopAddressUpdate"] == ("merchant", True)  # a field name is no path: "shop" names no audience
     # A customer holds IS_OWNER for their own address; a field without permissions is the spec's guess.
     assert found["address"][1] is False and found["orderByToken"][1] is False
 

@@ -61,7 +61,10 @@ def stated_audiences(entity) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def path_audience(path: str) -> str:
-    """An audience named by one of the first literal segments (`/admin/`, `/store/`, `/partner-…`)."""
+    """An audience named by one of the first literal segments (`/admin/`, `/store/`, `/partner-…`).
+    Only an HTTP path has such a prefix: a GraphQL field `shopAddressUpdate` is not for shoppers."""
+    if not path.startswith("/"):
+        return ""
     literal = [s for s in path.split("/") if s and not ev.is_param(s)][:3]
     for seg in literal:
         for w in ev.words(seg):
