@@ -317,8 +317,10 @@ def graph(paths, catalogs, fmt, view, output):
 @click.option("-f", "--format", "fmt", type=click.Choice(["terminal", "json", "png", "svg"]), default="terminal", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (required for png and svg).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--explain", "explain", default="", metavar="TOUCHPOINT",
+              help="Why TOUCHPOINT is not self-service: each cell with its near misses (text, or its JSON with -f json).")
 @friendly_errors
-def journey(paths, catalogs, journey_file, fmt, output, color):
+def journey(paths, catalogs, journey_file, fmt, output, color, explain):
     """The touchpoint map: which journey steps each channel offers without a phone call."""
     from machaudit.graph import build_graphs
     from machaudit.journey import build_journey_map, journey_for
@@ -330,6 +332,23 @@ def journey(paths, catalogs, journey_file, fmt, output, color):
                                                               journey_file=journey_file))
     journey_map = build_journey_map(stack, build_graphs(stack), journey_for(stack))
     data = journey_map.to_dict()
+    if explain:
+        from machaudit.formatters import journey_table
+        from machaudit.formatters.safe_text import plain  # the name comes from the command line
+
+        touchpoint = journey_table.find_touchpoint(data, explain)
+        if touchpoint is None:
+            raise UserError(f"--explain: no touchpoint {plain(explain)!r} in journey {plain(data['journey'])}; "
+                            f"known: {', '.join(plain(n) for n in journey_table.touchpoint_names(data))}")
+        if fmt in ("png", "svg"):
+            raise UserError(f"--explain prints text or JSON, not -f {fmt}")
+        text = (json.dumps(touchpoint, indent=2, ensure_ascii=False) + "\n" if fmt == "json"
+                else journey_table.explain(data, explain))
+        if output:
+            write_atomically(output, text)
+        else:
+            click.echo(text, nl=False)
+        return
     if fmt == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "terminal":

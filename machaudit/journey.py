@@ -5,12 +5,18 @@ A touchpoint × channel cell is one of:
   or its BFF's own API (see entry_paths: a backend's outbound calls do not count);
 - phone-only: only the call centre reaches one; the customer has to phone;
 - internal-only: an operation exists, but no customer channel and no call centre reaches it;
+- staff-only: the channel reaches an API offering it, but only to the merchant's staff (an admin
+  path, a staff permission, `x-machaudit-audience`, `machaudit.io/audience`): no customer channel
+  ever reaches a staff-only operation; the call centre does;
 - missing: no operation anywhere.
-Every cell carries its evidence: the operation, the graph path, the match reason and confidence.
+Every cell carries its evidence: the operation, the graph path, the match reason and confidence; a
+phone-only, staff-only or missing cell also its near misses: the operations that came closest, each
+with the step of the matcher or of reachability that ruled it out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -21,12 +27,17 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from machaudit import capabilities
+from machaudit.capabilities import audience
 from machaudit.graph import Graphs
 from machaudit.model import HTTP_METHODS, PHONE_TYPE, Operation, Stack, ref_name
 from machaudit.spec_analysis import text_of
 
 SELF_SERVICE, PHONE_ONLY, INTERNAL_ONLY, MISSING = "self-service", "phone-only", "internal-only", "missing"
-STATES = (SELF_SERVICE, PHONE_ONLY, INTERNAL_ONLY, MISSING)
+STAFF_ONLY = "staff-only"
+STATES = (SELF_SERVICE, PHONE_ONLY, STAFF_ONLY, INTERNAL_ONLY, MISSING)
+# Cells whose near misses are worth the search: the customer cannot do it there, or nobody can.
+EXPLAINED_STATES = (PHONE_ONLY, STAFF_ONLY, MISSING)
+NEAR_MISSES = 3
 TOUCHPOINT_EXTENSION = "x-machaudit-touchpoint"
 MIN_CONFIDENCE = 0.5
 
@@ -106,6 +117,26 @@ class Match:
     pointer: str
     confidence: float
     reason: str
+    audience: str = ""  # who the operation is for, when the inputs name it ("" when only guessed)
+    audience_evidence: str = ""
+
+    @property
+    def staff_only(self) -> bool:
+        """Only the merchant's staff may call it: no customer channel reaches it."""
+        return self.audience in capabilities.STAFF
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """An operation that came close to serving a touchpoint on one channel, and what ruled it out."""
+
+    api: str
+    spec: str
+    operation: str
+    operation_id: str
+    pointer: str
+    reason: str
+    nearness: float
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,7 @@ class Cell:
     match: Match | None = None
     path: tuple[str, ...] = ()  # channel, api[, gateway or bff, api …]: how the channel gets there
     note: str = ""
+    near_misses: tuple[NearMiss, ...] = ()  # phone-only, staff-only and missing cells: the closest candidates
 
 
 @dataclass(frozen=True)
@@ -124,6 +156,9 @@ class JourneyMap:
     channels: tuple[str, ...]  # customer channels, then the call centre(s)
     cells: Mapping[tuple[str, str], Cell]
     matches: Mapping[str, tuple[Match, ...]]
+    # Per touchpoint no customer channel can use: the operations that came closest, whatever the
+    # channel (the cells add what reachability ruled out); the only explanation without channels.
+    near_misses: Mapping[str, tuple[NearMiss, ...]] = field(default_factory=dict)
 
     def cell(self, touchpoint: str, channel: str) -> Cell:
         return self.cells[(touchpoint, channel)]
@@ -145,6 +180,7 @@ class JourneyMap:
                             "title": t.title,
                             "required": t.required,
                             "operations": [_match_dict(m) for m in self.matches.get(t.name, ())],
+                            "near_misses": [_near_dict(n) for n in self.near_misses.get(t.name, ())],
                             "cells": {ref_name(c): _cell_dict(self.cells[(t.name, c)]) for c in self.channels},
                         }
                         for t in touchpoints
@@ -157,12 +193,18 @@ class JourneyMap:
 
 def _match_dict(m: Match) -> dict[str, Any]:
     return {"api": m.api, "spec": m.spec, "operation": m.operation, "operation_id": m.operation_id,
-            "pointer": m.pointer, "confidence": m.confidence, "reason": m.reason}
+            "pointer": m.pointer, "confidence": m.confidence, "reason": m.reason,
+            "audience": m.audience, "audience_evidence": m.audience_evidence, "staff_only": m.staff_only}
+
+
+def _near_dict(n: NearMiss) -> dict[str, Any]:
+    return {"api": n.api, "spec": n.spec, "operation": n.operation, "operation_id": n.operation_id,
+            "pointer": n.pointer, "reason": n.reason, "nearness": n.nearness}
 
 
 def _cell_dict(cell: Cell) -> dict[str, Any]:
     return {"state": cell.state, "operation": _match_dict(cell.match) if cell.match else None,
-            "path": list(cell.path), "note": cell.note}
+            "path": list(cell.path), "note": cell.note, "near_misses": [_near_dict(n) for n in cell.near_misses]}
 
 
 # -- journey documents ----------------------------------------------------------------------------
@@ -362,14 +404,35 @@ def _words_of(api_name: str, op: Operation) -> _OperationWords:
     )
 
 
+@dataclass(frozen=True)
+class Miss:
+    """Why an operation that came near a touchpoint does not serve it, and how near it came: the
+    confidence it would have had, less for each step further away."""
+
+    reason: str
+    nearness: float
+
+
 def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
                     words: _OperationWords | None = None,
                     offered: capabilities.OperationCapabilities | None = None) -> tuple[float, str] | None:
     """(confidence, reason) when the operation serves the touchpoint, or None. `offered` is what
     the capability layer read from the operation; without it only the words are matched."""
+    found = judge_operation(touchpoint, api_name, op, words, offered)
+    return found if isinstance(found, tuple) else None
+
+
+def judge_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
+                    words: _OperationWords | None = None,
+                    offered: capabilities.OperationCapabilities | None = None,
+                    explain: bool = False) -> tuple[float, str] | Miss | None:
+    """The matcher's one decision path. (confidence, reason) for a match; with `explain`, a Miss for
+    an operation that came near (its words or capabilities matched in part) saying which step ruled
+    it out. Without `explain` the same steps decide, but a non-match may stop at the first that fails."""
     words = words or _words_of(api_name, op)
     if any(n.lower() in words.names for n in touchpoint.excluded):
-        return None
+        return _overruled(touchpoint.matcher, op, words, offered, "excluded by exclude-operations of the journey") \
+            if explain else None
     if any(n.lower() in words.names for n in touchpoint.operations):
         return 1.0, "named in the journey document"
     declared = op.extensions.get(TOUCHPOINT_EXTENSION)
@@ -377,26 +440,69 @@ def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
         declared_names = [declared] if isinstance(declared, str) else declared if isinstance(declared, list) else []
         if touchpoint.name in declared_names or set(touchpoint.aliases) & set(declared_names):
             return 1.0, f"{TOUCHPOINT_EXTENSION}: {touchpoint.name}"
-        return None  # an explicit mapping to other touchpoints (or "none") rules auto-matching out
-    found = _auto_match(touchpoint.matcher, op, words, offered)
-    if found and op.deprecated:  # still works today; JRN003 judges the unstable path
+        # an explicit mapping to other touchpoints (or "none") rules auto-matching out
+        return _overruled(touchpoint.matcher, op, words, offered,
+                          f"{TOUCHPOINT_EXTENSION}: {', '.join(str(n) for n in declared_names) or 'none'}") \
+            if explain else None
+    found = _auto_match(touchpoint.matcher, op, words, offered, explain)
+    if isinstance(found, tuple) and op.deprecated:  # still works today; JRN003 judges the unstable path
         return round(found[0] - 0.1, 2), found[1] + " (operation deprecated)"
     return found
 
 
+def _overruled(matcher: Matcher, op: Operation, words: _OperationWords,
+               offered: capabilities.OperationCapabilities | None, why: str) -> Miss | None:
+    """An operation that would match but an explicit statement rules out."""
+    found = _auto_match(matcher, op, words, offered)
+    return Miss(f"{why} (it would match: {found[1]})", found[0]) if isinstance(found, tuple) else None
+
+
 def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords,
-                offered: capabilities.OperationCapabilities | None = None) -> tuple[float, str] | None:
-    if matcher.methods and op.method not in matcher.methods:
+                offered: capabilities.OperationCapabilities | None = None,
+                explain: bool = False) -> tuple[float, str] | Miss | None:
+    wrong_method = bool(matcher.methods) and op.method not in matcher.methods
+    receiver = offered is not None and offered.audience == "provider"
+    if (wrong_method or receiver) and not explain:
         return None
-    if offered is not None and offered.audience == "provider":
-        return None  # a webhook the audited side receives offers nothing to a channel
+    found = _content_match(matcher, op, words, offered, explain)
+    if found is None or not (wrong_method or receiver):
+        return found
+    # The method and the direction are the matcher's first steps: they rule the operation out
+    # whatever its words and capabilities say; the rest of the decision is kept as context.
+    context, nearness = (found[1], found[0]) if isinstance(found, tuple) else (f"and {found.reason}", found.nearness)
+    if offered is not None and matcher.capabilities:  # what it offers says more than its words
+        by_capability = _capability_match(matcher, offered)
+        if isinstance(by_capability, tuple) and by_capability[0] >= nearness:
+            context, nearness = by_capability[1], by_capability[0]
+    if receiver:  # a webhook the audited side receives offers nothing to a channel
+        return Miss(f"webhook receiver / contract the provider implements: the audited side receives it, "
+                    f"no channel calls it ({context})", round(nearness - 0.2, 2))
+    return Miss(f"method {op.method}, not {'/'.join(matcher.methods)} ({context})", round(nearness - 0.2, 2))
+
+
+def _content_match(matcher: Matcher, op: Operation, words: _OperationWords,
+                   offered: capabilities.OperationCapabilities | None, explain: bool) -> tuple[float, str] | Miss | None:
     by_words = _word_match(matcher, op, words)
-    if by_words and not (offered is not None and matcher.audiences and _vetoed(matcher, offered)):
-        return by_words
-    return _capability_match(matcher, offered) if offered is not None and matcher.capabilities else None
+    if isinstance(by_words, tuple):
+        veto = _veto(matcher, offered) if offered is not None and matcher.audiences else None
+        if veto is None:
+            return by_words
+        by_words = Miss(f"{veto} (the words matched: {by_words[1]})", round(by_words[0] - 0.3, 2))
+    if offered is not None and matcher.capabilities:
+        by_capability = _capability_match(matcher, offered, explain)
+        if isinstance(by_capability, tuple):
+            return by_capability
+        return _nearer(by_words, by_capability)
+    return by_words
 
 
-def _word_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | None:
+def _nearer(a: Miss | None, b: Miss | None) -> Miss | None:
+    if a is None or (b is not None and b.nearness > a.nearness):
+        return b
+    return a
+
+
+def _word_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | Miss | None:
     if not (matcher.paths or matcher.keywords):
         return None
     path_hit = keyword_hit = None
@@ -406,15 +512,17 @@ def _word_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tupl
         keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(words.wording)] if m), None)
     if not (path_hit or keyword_hit):
         return None  # (before the exclusions: they search the longest text)
-    if _may_match(matcher.any_exclude, words.text) and any(p.search(words.text) for p in matcher.exclude):
-        return None
     if path_hit and keyword_hit:
-        return 0.9, f"path {op.path} and wording {keyword_hit!r} match"
-    if path_hit:
-        return 0.7, f"path {op.path} matches"
-    if keyword_hit:
-        return 0.55, f"wording {keyword_hit!r} in operationId/summary matches"
-    return None
+        found = 0.9, f"path {op.path} and wording {keyword_hit!r} match"
+    elif path_hit:
+        found = 0.7, f"path {op.path} matches"
+    else:
+        found = 0.55, f"wording {keyword_hit!r} in operationId/summary matches"
+    if _may_match(matcher.any_exclude, words.text):
+        excluded = next((m.group(0) for p in matcher.exclude for m in [p.search(words.text)] if m), None)
+        if excluded is not None:
+            return Miss(f"wording {excluded!r} excludes it ({found[1]})", round(found[0] - 0.3, 2))
+    return found
 
 
 def _wanted(matcher: Matcher, cap: capabilities.Capability) -> bool:
@@ -422,42 +530,93 @@ def _wanted(matcher: Matcher, cap: capabilities.Capability) -> bool:
                                     for entity, action in matcher.capabilities)
 
 
+def _wanted_text(matcher: Matcher) -> str:
+    return ", ".join(f"{entity}:{action}" for entity, action in matcher.capabilities)
+
+
+def _reading(cap: capabilities.Capability) -> str:
+    return f"{cap.entity or 'no commerce entity'}:{cap.action} ({'; '.join(cap.evidence)})"
+
+
 def _serves(cap: capabilities.Capability) -> bool:
     """A capability a channel can offer a customer: not a payment instrument saved or listed (that
     is not paying), not a check or preview named by a verb (`POST /kunden/{id}/pruefungen` reads
     no customer record for the customer)."""
+    return not _unserved(cap)
+
+
+def _unserved(cap: capabilities.Capability) -> str:
     if cap.entity == "payment" and cap.term in capabilities.PAYMENT_INSTRUMENTS:
-        return False
-    return not (cap.action in ("read", "search") and any(e.startswith("path verb") for e in cap.evidence))
+        return f"a payment instrument ('{cap.term}'): no money moves"
+    if cap.action in ("read", "search") and any(e.startswith("path verb") for e in cap.evidence):
+        return f"a check or preview named by a verb ({'; '.join(cap.evidence)})"
+    return ""
 
 
-def _vetoed(matcher: Matcher, offered: capabilities.OperationCapabilities) -> bool:
-    """The words matched, but the capability layer firmly reads something else: `customers/search`
-    for product search, an admin API, a bulk price import for a price check, webhook registration
-    for account self-service."""
+def _audience_excluded(matcher: Matcher, offered: capabilities.OperationCapabilities) -> bool:
+    """An audience the touchpoint does not count. Staff audiences are not excluded here: their
+    operations match, and reachability keeps them from customer channels (staff-only)."""
+    return bool(matcher.audiences) and offered.audience_named and offered.audience not in matcher.audiences \
+        and offered.audience not in capabilities.STAFF
+
+
+def _veto(matcher: Matcher, offered: capabilities.OperationCapabilities) -> str | None:
+    """Why the words matched but do not count: the API is named for an audience the touchpoint does
+    not list, or the capability layer firmly reads something else (`customers/search` for product
+    search, a bulk price import for a price check, webhook registration for account self-service)."""
     if not matcher.capabilities:
-        return False
-    if offered.audience not in matcher.audiences and offered.audience_named:
-        return True
+        return None
+    if offered.audience_named and offered.audience not in matcher.audiences:
+        # Words are trusted only in an API for the touchpoint's audiences: in an admin API "Manage
+        # Prices" is a bulk import. A staff operation may still match by a firm capability.
+        return f"audience {offered.audience}, and the words are read only for {', '.join(matcher.audiences)}"
     firm = [c for c in offered.capabilities if c.confidence >= capabilities.FIRM and c.term]
-    return bool(firm) and not any(_wanted(matcher, c) for c in firm)
+    if firm and not any(_wanted(matcher, c) for c in firm):
+        return f"reads {_reading(firm[0])}, not {_wanted_text(matcher)}"
+    return None
 
 
-def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilities) -> tuple[float, str] | None:
+def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilities,
+                      explain: bool = False) -> tuple[float, str] | Miss | None:
     """A firm capability the touchpoint asks for: said by the operation's path or body, not only
-    by its summary or the spec's title."""
-    if matcher.audiences and offered.audience not in matcher.audiences and offered.audience_named:
-        return None
-    best = max((c for c in offered.capabilities
-                if _wanted(matcher, c) and c.confidence >= capabilities.FIRM and _serves(c)),
+    by its summary or the spec's title. With `explain`, a Miss for a capability read too weakly,
+    one a customer is not served by, or the wanted entity with another action."""
+    wanted = [c for c in offered.capabilities if _wanted(matcher, c)]
+    if _audience_excluded(matcher, offered):
+        return Miss(f"audience {offered.audience}, offers {_reading(wanted[0])}", 0.5) if explain and wanted else None
+    best = max((c for c in wanted if c.confidence >= capabilities.FIRM and _serves(c)),
                key=lambda c: c.confidence, default=None)
-    if best is None:
+    if best is not None:
+        return 0.8, f"offers {best.entity}:{best.action} ({'; '.join(best.evidence)})"
+    if not explain:
         return None
-    return 0.8, f"offers {best.entity}:{best.action} ({'; '.join(best.evidence)})"
+    if wanted:
+        cap = max(wanted, key=lambda c: c.confidence)
+        if cap.confidence < capabilities.FIRM:
+            return Miss(f"offers {_reading(cap)} only by weak evidence (confidence {cap.confidence})", 0.5)
+        return Miss(_unserved(cap), 0.45)
+    named = {entity for entity, _ in matcher.capabilities if entity != "*"}
+    near = max((c for c in offered.capabilities if c.entity in named), key=lambda c: c.confidence, default=None)
+    if near is None:
+        return None
+    actions = sorted({action for entity, action in matcher.capabilities if entity == near.entity})
+    return Miss(f"action {near.action}, not {'/'.join(actions)} ({'; '.join(near.evidence)})", 0.2)
 
 
 def _may_match(combined: re.Pattern | None, text: str) -> bool:
     return combined is None or combined.search(text) is not None
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One operation as matching reads it, kept for the near-miss search."""
+
+    api: Any  # the API entity
+    spec: Any
+    op: Operation
+    words: _OperationWords
+    offered: capabilities.OperationCapabilities | None
+    audience_evidence: str
 
 
 def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journey | None = None,
@@ -467,23 +626,32 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
     # Operations by API entity (inferred APIs included: their operations exist, reachable by no one).
     touchpoints = journey.touchpoints
     matches: dict[str, list[Match]] = {t.name: [] for t in touchpoints}
+    read: list[_Read] = []
     for api in stack.apis:
         spec = stack.spec_of(api)
         if spec is None:
             continue
         offered_by = {f.operation.pointer: f for f in capabilities.of_spec(spec)}
+        stated, _ = audience.stated_audiences(api)
+        spec_default: list[str] = []  # the spec's audience evidence, read once when a match needs it
         for op in spec.operations:
             words = _words_of(api.name, op)
-            offered = offered_by.get(op.pointer)
+            offered, why = _with_catalog_audience(api, spec, op, offered_by.get(op.pointer), stated)
+            item = _Read(api, spec, op, words, offered, why)
+            read.append(item)
             for touchpoint in touchpoints:
                 found = match_operation(touchpoint, api.name, op, words, offered)
                 if found and found[0] >= min_confidence:
-                    matches[touchpoint.name].append(Match(
-                        touchpoint.name, api.ref, spec.display, op.label, op.operation_id, op.pointer,
-                        found[0], found[1]))
+                    matches[touchpoint.name].append(_match(touchpoint, item, found, spec_default))
+        served = {op.pointer for op in spec.operations}
+        for offered in offered_by.values():
+            if offered.operation.pointer not in served:  # webhooks and callbacks: near misses at most
+                read.append(_Read(api, spec, offered.operation, _words_of(api.name, offered.operation), offered, ""))
     for name in matches:
-        # Best evidence first: most confident, then a read (GET) over a write, then by name.
-        matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api, m.operation))
+        # Best evidence first: most confident, then a read (GET) over a write, then the plainest
+        # path (`/admin/products` over `/admin/product-tags`), then by name.
+        matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api,
+                                          len(m.operation), m.operation))
 
     customer = sorted(c.ref for c in stack.channels if c.type != PHONE_TYPE)
     phone = sorted(c.ref for c in stack.channels if c.type == PHONE_TYPE)
@@ -492,7 +660,9 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
     cells: dict[tuple[str, str], Cell] = {}
     for touchpoint in journey.touchpoints:
         found = matches[touchpoint.name]
-        reached = {c: _first_reached(reach[c], found) for c in customer + phone}
+        for_customers = [m for m in found if not m.staff_only]
+        # A customer channel never reaches an operation for staff; the call centre is staff.
+        reached = {c: _first_reached(reach[c], found if c in phone else for_customers) for c in customer + phone}
         customer_reaches = any(reached[c] for c in customer)
         phone_reaches = any(reached[c] for c in phone)
         for channel in customer + phone:
@@ -502,6 +672,13 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
                 note = "; ".join(n for n in ("a call-centre agent can do it for the customer" if channel in phone else "",
                                              assumed) if n)
                 cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, SELF_SERVICE, match, path, note)
+                continue
+            staff_hit = None if channel in phone else _first_reached(reach[channel], [m for m in found if m.staff_only])
+            if staff_hit:
+                match, path, assumed = staff_hit
+                note = "; ".join(n for n in (f"{match.operation} is for staff only ({match.audience_evidence})",
+                                             "the call centre reaches it" if phone_reaches else "", assumed) if n)
+                cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, STAFF_ONLY, match, path, note)
                 continue
             if channel in phone:
                 state = INTERNAL_ONLY if found else MISSING  # the agent cannot do it either
@@ -521,7 +698,142 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
             if state == INTERNAL_ONLY and customer_reaches:
                 note = "other channels reach it"
             cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, state, found[0] if found else None, (), note)
-    return JourneyMap(journey, tuple(customer + phone), cells, {k: tuple(v) for k, v in matches.items()})
+    near = _explain_cells(stack, journey, cells, matches, read, reach, min_confidence)
+    return JourneyMap(journey, tuple(customer + phone), cells, {k: tuple(v) for k, v in matches.items()}, near)
+
+
+def _with_catalog_audience(api, spec, op: Operation, offered: capabilities.OperationCapabilities | None,
+                           stated: tuple[str, ...]) -> tuple[capabilities.OperationCapabilities | None, str]:
+    """The operation's capabilities with the audience the catalog states for its API
+    (`machaudit.io/audience`), which overrides the inferred one but not the operation's own
+    statement; and the evidence for a named audience ("" when it is only the spec's guess)."""
+    if offered is None or offered.audience == "provider":
+        return offered, ""
+    if stated and offered.audience not in stated and audience.stated_on_operation(op, spec) is None:
+        why = f"machaudit.io/audience: {', '.join(stated)} on {api.name}"
+        return dataclasses.replace(offered, audience=stated[0], audience_named=True), why
+    return offered, ""
+
+
+def _match(touchpoint: Touchpoint, item: _Read, found: tuple[float, str], spec_default: list[str]) -> Match:
+    offered, why = item.offered, item.audience_evidence
+    named = offered.audience if offered is not None and offered.audience_named else ""
+    if named and not why:
+        why = audience.explain_operation_audience(item.op, spec=item.spec)[1]
+        if not why:
+            if not spec_default:
+                spec_default.append(audience.spec_audience(item.spec)[1])
+            why = spec_default[0]
+    return Match(touchpoint.name, item.api.ref, item.spec.display, item.op.label, item.op.operation_id,
+                 item.op.pointer, found[0], found[1], named, why if named else "")
+
+
+# -- near misses -----------------------------------------------------------------------------------
+#
+# Searched only for touchpoints that some cell cannot use (phone-only, staff-only, missing): the
+# matcher's own steps (judge_operation with explain) say why each operation fell short, and
+# reachability says why a matching operation is not this channel's.
+
+def _explain_cells(stack: Stack, journey: Journey, cells: dict[tuple[str, str], Cell],
+                   matches: Mapping[str, list[Match]], read: list[_Read], reach: Mapping[str, Mapping[str, "Entry"]],
+                   min_confidence: float) -> dict[str, tuple[NearMiss, ...]]:
+    near: dict[str, tuple[NearMiss, ...]] = {}
+    for touchpoint in journey.touchpoints:
+        gaps = [key for key, cell in cells.items() if key[0] == touchpoint.name and cell.state in EXPLAINED_STATES]
+        if not gaps and (reach or matches[touchpoint.name]):
+            continue  # (without channels, a touchpoint no operation offers is the gap)
+        general = _near_misses(touchpoint, read, min_confidence)
+        near[touchpoint.name] = tuple(general[:NEAR_MISSES])
+        for key in gaps:
+            cell = cells[key]
+            own = sorted((n for n in (_unreached(stack, key[1], m, reach[key[1]]) for m in matches[touchpoint.name]) if n),
+                         key=_near_order)
+            # The best operation the channel cannot use, then why the APIs it does reach fall short:
+            # a list of one unreachable API's operations would hide that.
+            here = [n for n in general if n.api in reach[key[1]]]
+            ranked = _distinct(own[:1] + here + own[1:] + [n for n in general if n.api not in reach[key[1]]])
+            cells[key] = dataclasses.replace(cell, near_misses=tuple(ranked[:NEAR_MISSES]))
+    return near
+
+
+def _near_misses(touchpoint: Touchpoint, read: list[_Read], min_confidence: float) -> list[NearMiss]:
+    out = []
+    for item in read:
+        found = judge_operation(touchpoint, item.api.name, item.op, item.words, item.offered, explain=True)
+        if isinstance(found, tuple):
+            if found[0] >= min_confidence:
+                continue  # a match: the cells say why a channel does not reach it
+            found = Miss(f"confidence {found[0]} below {min_confidence} ({found[1]})", found[0])
+        if found is not None:
+            out.append(_near(item.api.ref, item.spec.display, item.op, found.reason, found.nearness))
+    return sorted(out, key=_near_order)
+
+
+def _near(api: str, spec: str, op: Operation, reason: str, nearness: float) -> NearMiss:
+    return NearMiss(api, spec, op.label, op.operation_id, op.pointer, reason, round(nearness, 2))
+
+
+def _near_order(n: NearMiss) -> tuple:
+    return -n.nearness, not n.operation.startswith("GET "), n.api, n.operation
+
+
+def _distinct(ranked: list[NearMiss]) -> list[NearMiss]:
+    seen, out = set(), []
+    for n in ranked:
+        if (n.api, n.pointer) not in seen:
+            seen.add((n.api, n.pointer))
+            out.append(n)
+    return out
+
+
+def _unreached(stack: Stack, channel: str, match: Match, entries: Mapping[str, "Entry"]) -> NearMiss | None:
+    """Why a matching operation does not serve the channel: only staff may call it, or the channel
+    has no entry point to its API (with the backend route that does lead there, if any)."""
+    entity = stack.entities.get(channel)
+    phone = entity is not None and entity.type == PHONE_TYPE
+    if match.api in entries:
+        if match.staff_only and not phone:
+            reason = f"audience {match.audience} ({match.audience_evidence}): only staff may call it"
+        else:
+            return None
+    else:
+        reason = f"not reachable from channel {ref_name(channel)}: {_no_entry(stack, channel, match.api)}"
+        if match.staff_only and not phone:
+            reason += f"; and it is for staff only ({match.audience_evidence})"
+    return NearMiss(match.api, match.spec, match.operation, match.operation_id, match.pointer, reason, match.confidence)
+
+
+def _no_entry(stack: Stack, channel: str, api: str) -> str:
+    route = _backend_route(stack, channel, api)
+    if route:
+        services = [ref_name(n) for n in route[1:-1] if stack.entities.get(n) is not None
+                    and stack.entities[n].kind == "component"]
+        return (f"only via backend service {', '.join(dict.fromkeys(services))} "
+                f"({' -> '.join(ref_name(n) for n in route)}), whose outbound calls are no entry point")
+    users = sorted(ref_name(c.ref) for c in stack.components if api in c.consumes_apis or api in c.depends_on)
+    if users:
+        return f"{ref_name(api)} is used only by {', '.join(users)}"
+    return f"no component uses {ref_name(api)}"
+
+
+def _backend_route(stack: Stack, channel: str, target: str) -> tuple[str, ...]:
+    """A path from the channel to the API through any component's calls (the reading entry_paths
+    refuses), to name the backend service it passes: channel, api, service, api, …"""
+    start = entry_paths(stack, channel)
+    queue = deque(entry.path for entry in start.values())
+    seen = set(start)
+    while queue:
+        path = queue.popleft()
+        for provider in stack.providers_of(path[-1]):
+            for onward in provider.consumes_apis:
+                if onward in seen:
+                    continue
+                seen.add(onward)
+                step = path + (provider.ref, onward)
+                if onward == target:
+                    return step
+                queue.append(step)
+    return ()
 
 
 # -- reachability -------------------------------------------------------------------------------

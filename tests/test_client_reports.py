@@ -165,7 +165,14 @@ def test_a_baseline_written_before_schema_1_1_still_matches(tmp_path, monkeypatc
     # Since then the journey follows entry points only (issue 15): the ORC013 finding on
     # commerce-cloud was false and is gone, and JRN003 found the website's way to payment through
     # the deprecated legacy API. Every other finding keeps its fingerprint and file.
-    kept = {e["fingerprint"]: e["file"] for e in old if e["check"] != "ORC013"}
+    # And among operations matched equally well (order-api maps …/status, …/historie and
+    # …/lieferungen to order-tracking with x-machaudit-touchpoint) the shortest path is the evidence:
+    # JRN001's order-tracking finding names GET /auftraege/{auftragsnummer}/status (was …/historie,
+    # first by name), a new pointer and so a new fingerprint.
+    moved = [e for e in old if e["check"] == "JRN001" and e["subject"] == "touchpoint order-tracking"]
+    assert [e["message"].split(" of ")[0] for e in moved] == [
+        "customers can only get 'order-tracking' by phone: GET /auftraege/{auftragsnummer}/historie"]
+    kept = {e["fingerprint"]: e["file"] for e in old if e["check"] != "ORC013" and e not in moved}
     assert [e["subject"] for e in old if e["check"] == "ORC013"] == ["component:default/commerce-cloud"]
     assert {fp: file for fp, file in now.items() if fp in kept} == kept
     # And the capability layer (issue 14) sees that the legacy shop's payment call moves money
@@ -175,5 +182,9 @@ def test_a_baseline_written_before_schema_1_1_still_matches(tmp_path, monkeypatc
     new = sorted((f["check"], f["subject"]) for f in report["findings"] if f["new"])
     assert new == [
         ("BLR005", "sample_specs/distributor/specs/webshop-legacy-api.yaml POST /baskets/{basketId}/payments"),
+        ("JRN001", "touchpoint order-tracking"),
         ("JRN003", "touchpoint payment via website"),
     ]
+    tracking = next(f for f in report["findings"] if f["check"] == "JRN001" and f["subject"] == "touchpoint order-tracking")
+    assert tracking["message"].startswith("customers can only get 'order-tracking' by phone: "
+                                          "GET /auftraege/{auftragsnummer}/status of order-api")

@@ -1,7 +1,7 @@
 """Shared by the journey checks: reading the touchpoint map."""
 
 from machaudit.findings import Location
-from machaudit.journey import INTERNAL_ONLY, MISSING, PHONE_ONLY, SELF_SERVICE
+from machaudit.journey import INTERNAL_ONLY, MISSING, PHONE_ONLY, SELF_SERVICE, STAFF_ONLY
 
 
 def customer_states(ctx, touchpoint) -> dict[str, str]:
@@ -18,4 +18,4 @@ def required(ctx, touchpoint) -> bool:
     return touchpoint.required or touchpoint.name in ctx.policy.required_touchpoints
 
 
-__all__ = ["customer_states", "operation_location", "required", "SELF_SERVICE", "PHONE_ONLY", "INTERNAL_ONLY", "MISSING"]
+__all__ = ["customer_states", "operation_location", "required", "SELF_SERVICE", "PHONE_ONLY", "STAFF_ONLY", "INTERNAL_ONLY", "MISSING"]

@@ -2,7 +2,8 @@ from machaudit.findings import Severity
 from machaudit.model import ref_name
 from machaudit.registry import check
 
-from machaudit_checks.journey._cells import PHONE_ONLY, SELF_SERVICE, customer_states, operation_location, required
+from machaudit_checks.journey._cells import (PHONE_ONLY, SELF_SERVICE, STAFF_ONLY, customer_states,
+                                             operation_location, required)
 
 
 @check("JRN001", "phone-only-touchpoint", severity="high")
@@ -16,6 +17,8 @@ def phone_only_touchpoint(ctx):
 
     Example: `GET /orders/{id}/tracking` is consumed only by the call-centre desktop; the B2B portal
     and the mobile app cannot show a delivery status.
+    A channel that reaches the API but only an operation for staff (`/admin/orders/{id}/cancel`,
+    staff-only on the map) counts as not reaching it: a customer never calls a staff operation.
 
     Fix: expose the operation through the gateway/BFF the customer channels use.
     """
@@ -26,14 +29,19 @@ def phone_only_touchpoint(ctx):
     for touchpoint in journey.journey.touchpoints:
         states = customer_states(ctx, touchpoint)
         subject = f"touchpoint {touchpoint.name}"
-        if all(s == PHONE_ONLY for s in states.values()):
-            cell = journey.cell(touchpoint.name, next(iter(states)))
+        # A channel that reaches the operation only for staff (staff-only) leaves the phone too.
+        agent = _agent_cell(journey, touchpoint, states)
+        if agent is not None and all(s in (PHONE_ONLY, STAFF_ONLY) for s in states.values()):
+            cell = agent
             path = " -> ".join(ref_name(n) for n in cell.path)
+            staff = [ref_name(c) for c, s in states.items() if s == STAFF_ONLY]
             yield ctx.fail(
                 subject,
                 f"customers can only get '{touchpoint.name}' by phone: {cell.match.operation} of "
                 f"{ref_name(cell.match.api)} is reached only from the call centre ({path}); "
-                f"not from {', '.join(ref_name(c) for c in states)}",
+                f"not from {', '.join(ref_name(c) for c in states)}"
+                + (f"; {', '.join(staff)} reach{'es' if len(staff) == 1 else ''} it only in an operation for staff"
+                   if staff else ""),
                 operation_location(cell.match),
                 evidence={"touchpoint": touchpoint.name, "operation": cell.match.operation,
                           "api": cell.match.api, "path": list(cell.path), "channels": list(states)},
@@ -43,3 +51,13 @@ def phone_only_touchpoint(ctx):
             yield ctx.passed(subject)
         else:
             yield ctx.not_applicable(subject, "no channel reaches it at all (JRN002/HDL002)")
+
+
+def _agent_cell(journey, touchpoint, states):
+    """The cell of a call centre that does it for the customer: a phone-only cell carries it, else
+    the call centre's own self-service cell."""
+    phone_only = next((c for c, s in states.items() if s == PHONE_ONLY), None)
+    if phone_only is not None:
+        return journey.cell(touchpoint.name, phone_only)
+    return next((journey.cell(touchpoint.name, c) for c in journey.channels
+                 if c not in states and journey.cell(touchpoint.name, c).state == SELF_SERVICE), None)

@@ -13,13 +13,13 @@ object, so several checks asking about the same spec pay once. Operations of the
 from __future__ import annotations
 
 from machaudit.capabilities import evidence, fields
-from machaudit.capabilities.audience import GUESSES, operation_audience, spec_audience
+from machaudit.capabilities.audience import GUESSES, STAFF, operation_audience, spec_audience, stated_on_operation
 from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
 from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec
 
-__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "PAYMENT_INSTRUMENTS", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
+__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "PAYMENT_INSTRUMENTS", "STAFF", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
 
 # Who calls an operation, as opposed to a webhook the audited side receives.
 CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
@@ -45,7 +45,7 @@ def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
         _remember(spec, result)
         return result
     for op in spec.operations:
-        audience, named = operation_audience(op, default, why not in GUESSES)
+        audience, named = operation_audience(op, default, why not in GUESSES, spec)
         out.append(classify(op, audience, title, evidence.body_of(spec, op), audience_named=named))
     for op in receiver_operations(spec):
         out.append(classify(op, "provider", title, evidence.body_of(spec, op), receiver=True))
@@ -66,7 +66,8 @@ def _of_schema(spec: Spec, default: str, default_named: bool) -> tuple[Operation
     documented = fields.documents_permissions(spec.operations)
     out = []
     for op in spec.operations:
-        audience, why = fields.field_audience(op, default, documented)
+        # a `machaudit-audience:` line in the field's description is a statement: it comes first
+        audience, why = stated_on_operation(op, spec) or fields.field_audience(op, default, documented)
         out.append(fields.classify_field(op, audience, why, bool(why) or default_named))
     return tuple(out)
 

@@ -244,6 +244,10 @@ AUDIENCE_WORDS: dict[str, str] = {
     "b2b": "b2b-buyer", "buyer": "b2b-buyer",
     "internal": "internal", "intern": "internal",
 }
+# Tags that name who an operation is for, as the whole tag (`Admin`, `Storefront`): a tag such as
+# "Stores" or "Inventory Management" names a resource, not an audience.
+AUDIENCE_TAGS: dict[str, str] = {"admin": "merchant", "backoffice": "merchant", "storefront": "shopper",
+                                 "partner": "partner", "internal": "internal"}
 # A receiver the audited company implements is known from the spec's `webhooks` and `callbacks`
 # (see capabilities.operations), never from a word: a webhook *management* API is the merchant's.
 

@@ -12,11 +12,12 @@ from typing import Any, Mapping
 
 from machaudit.formatters.safe_text import plain
 
-STATE_ORDER = ("self-service", "internal-only", "phone-only", "missing")
+STATE_ORDER = ("self-service", "internal-only", "phone-only", "staff-only", "missing")
 STATE_COLOUR = {
     "self-service": "#2e7d32",
     "internal-only": "#f9a825",
     "phone-only": "#c62828",
+    "staff-only": "#e65100",
     "missing": "#6a1b9a",
 }
 

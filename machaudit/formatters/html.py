@@ -415,7 +415,8 @@ def _journey(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
                     rows.append({"stage": stage["name"], "name": tp.get("title") or tp["name"], "key": tp["name"],
                                  "required": bool(tp.get("required")), "self_service": [],
                                  "states": [{"state": "missing", "channels": [],
-                                             "evidence": "No operation in any API offers it."}]})
+                                             "evidence": "No operation in any API offers it.",
+                                             "near": _nearest_miss([{"near_misses": tp.get("near_misses")}])}]})
                 continue
             by_state: dict[str, list[str]] = {}
             for c in customer:
@@ -426,11 +427,12 @@ def _journey(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
                 continue
             totals["partly" if "self-service" in by_state else "gap"] += 1
             states = []
-            for state in ("phone-only", "internal-only", "missing"):
+            for state in ("phone-only", "staff-only", "internal-only", "missing"):
                 if state not in by_state:
                     continue
                 states.append({"state": state, "channels": by_state[state],
-                               "evidence": _touchpoint_evidence(tp, state, by_state[state], phone)})
+                               "evidence": _touchpoint_evidence(tp, state, by_state[state], phone),
+                               "near": _nearest_miss(cells.get(c, {}) for c in by_state[state])})
             rows.append({
                 "stage": stage["name"],
                 "name": tp.get("title") or tp["name"],
@@ -454,10 +456,30 @@ def _operation_text(op: Mapping[str, Any] | None) -> str:
     return f"{short_ref(op.get('api', ''))} {op.get('operation', '')}".strip()
 
 
+def _nearest_miss(cells) -> str:
+    """The top near miss of the first cell that has one, the operation and what ruled it out; not
+    the cell's own operation, which the evidence already names."""
+    miss = None
+    for cell in cells:
+        shown = (cell.get("operation") or {}).get("pointer")
+        miss = next((n for n in cell.get("near_misses") or () if n.get("pointer") != shown), None)
+        if miss:
+            break
+    if not miss:
+        return ""
+    return f"{_operation_text(miss)}: {miss.get('reason', '')}"
+
+
 def _touchpoint_evidence(tp, state: str, channels: list[str], phone: list[str]) -> str:
     cells = tp.get("cells", {})
     if state == "missing":
         return "No operation in any API offers it."
+    if state == "staff-only":
+        cell = next((cells.get(c, {}) for c in channels if cells.get(c, {}).get("operation")), {})
+        op = cell.get("operation") or {}
+        why = f" ({op['audience_evidence']})" if op.get("audience_evidence") else ""
+        return (f"{_operation_text(op)} is for the merchant's staff only{why}; the channel reaches its API, "
+                "but no customer may call it.")
     if state == "phone-only":
         for p in phone:
             cell = cells.get(p, {})

@@ -104,7 +104,7 @@ def _journey_summary(console: Console, journey) -> None:
     console.print()
     console.print(f"[bold]Customer journey[/bold] over {markup(', '.join(customer))} (details: machaudit journey)")
     for state, style in (("self-service", "green"), ("partly self-service", "cyan"), ("phone-only", "bold red"),
-                         ("internal-only", "yellow"), ("missing", "magenta")):
+                         ("staff-only", "red"), ("internal-only", "yellow"), ("missing", "magenta")):
         if by_state.get(state):
             console.print(f"  [{style}]{state:<20}[/] {markup(', '.join(by_state[state]))}")
 

@@ -205,6 +205,20 @@ class _EntityReader:
         matches = sorted(p for p in folder.glob(str(Path(*parts[fixed:]))) if p.is_file())
         return [os.path.abspath(p) for p in matches]
 
+    def _check_audience(self, ref: str, annotations: dict) -> None:
+        """`machaudit.io/audience` names audiences the journey knows (see capabilities.audience)."""
+        raw = annotations.get("machaudit.io/audience")
+        if raw is None:
+            return
+        from machaudit.capabilities import audience
+        from machaudit.capabilities.vocabulary import AUDIENCES
+
+        unknown = [v.strip() for v in raw.split(",") if v.strip() and audience.audience_value(v) is None]
+        if unknown:
+            self.problem(f"{ref}: machaudit.io/audience {', '.join(repr(v) for v in unknown)} is not an audience; "
+                         f"valid: {', '.join(AUDIENCES)} (or {', '.join(audience.SYNONYMS)})",
+                         "/metadata/annotations/machaudit.io~1audience", ref)
+
     def _entity(self, kind: str, name: str, metadata: dict, spec: dict) -> None:
         namespace = metadata.get("namespace", "default")
         namespace = namespace.strip().lower() if isinstance(namespace, str) and namespace.strip() else "default"
@@ -224,6 +238,7 @@ class _EntityReader:
                     self.problem(f"{ref}: annotation {key} must be a string", f"/metadata/annotations/{key}", ref)
         elif raw_annotations is not None:
             self.problem(f"{ref}: metadata.annotations must be a mapping", "/metadata/annotations", ref)
+        self._check_audience(ref, annotations)
 
         def text(field_name: str) -> str:
             value = spec.get(field_name)
