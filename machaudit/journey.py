@@ -462,6 +462,13 @@ def _auto_match(matcher: Matcher, op: Operation, words: _OperationWords,
                 explain: bool = False) -> tuple[float, str] | Miss | None:
     wrong_method = bool(matcher.methods) and op.method not in matcher.methods
     receiver = offered is not None and offered.audience == "provider"
+    if wrong_method and not receiver and offered is not None and matcher.capabilities:
+        # The methods keep out words that match in the wrong direction. A capability read firmly
+        # from the path or body has weighed the method already (`PATCH /checkout/complete` places
+        # the order): it stands.
+        by_capability = _capability_match(matcher, offered)
+        if isinstance(by_capability, tuple):
+            return by_capability
     if (wrong_method or receiver) and not explain:
         return None
     found = _content_match(matcher, op, words, offered, explain)

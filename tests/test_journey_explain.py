@@ -326,3 +326,19 @@ def test_back_office_scopes_make_an_operation_staff_only(tmp_path):
     by_operation = {o["operation"]: o for o in touchpoint(data, "cancel-order")["operations"]}
     assert by_operation["DELETE /orders/{id}"]["audience_evidence"] == "security scope 'admin:orders'"
     assert by_operation["DELETE /orders/{id}"]["staff_only"] is True
+
+
+def test_a_firm_capability_stands_whatever_the_touchpoints_methods(tmp_path):
+    """Spree's storefront places the order with `PATCH /checkout/complete`: place-order lists POST
+    and PUT to keep out words matching in the wrong direction, but the capability layer read this
+    one from its path; a plain checkout update (`PATCH /checkout`) still places nothing."""
+    spec = openapi("Storefront", [
+        {"method": "patch", "path": "/api/v2/storefront/checkout", "operationId": "update-checkout",
+         "summary": "Update checkout"},
+        {"method": "patch", "path": "/api/v2/storefront/checkout/complete", "operationId": "complete-checkout",
+         "summary": "Complete checkout"},
+    ])
+    data = journey_json(shop_stack(tmp_path / "patch", spec))
+    place = cell(data, "place-order", "web")
+    assert place["state"] == SELF_SERVICE
+    assert place["operation"]["operation"] == "PATCH /api/v2/storefront/checkout/complete"
