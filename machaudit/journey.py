@@ -356,10 +356,23 @@ class _OperationWords:
 def _words_of(api_name: str, op: Operation) -> _OperationWords:
     # Tags are left out of the wording: a tag such as "Katalog" sits on every operation of an API.
     return _OperationWords(
-        names=frozenset({f"{api_name} {op.method} {op.path}".lower(), f"{api_name}:{op.operation_id}".lower()}),
+        names=frozenset(n.lower() for n in _operation_names(api_name, op)),
         text=text_of(op) + " " + op.description.lower()[:200],
         wording=re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", op.operation_id).replace("_", " ") + " " + op.summary,
     )
+
+
+def _operation_names(api_name: str, op: Operation) -> list[str]:
+    """What a Journey document may call the operation: "api METHOD path", "api:operationId", and
+    an event operation by its messages: "order-events send OrderShipped" (AsyncAPI 2.x `subscribe`
+    is the application sending, `publish` receiving: both words name it)."""
+    names = [f"{api_name} {op.method} {op.path}", f"{api_name}:{op.operation_id}"]
+    actions = {op.method, *_EVENT_ACTION_ALIASES.get(op.method, ())}
+    names += [f"{api_name} {action} {message}" for message in op.messages for action in actions]
+    return names
+
+
+_EVENT_ACTION_ALIASES = {"subscribe": ("send",), "publish": ("receive",)}
 
 
 def match_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
@@ -456,6 +469,12 @@ def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilit
     return 0.8, f"offers {best.entity}:{best.action} ({'; '.join(best.evidence)})"
 
 
+def _looks_up(touchpoint: Touchpoint) -> bool:
+    """A touchpoint that only asks to learn something (order status, a price): a status push can
+    serve it."""
+    return all(action in ("read", "search", "track") for _, action in touchpoint.matcher.capabilities)
+
+
 def _may_match(combined: re.Pattern | None, text: str) -> bool:
     return combined is None or combined.search(text) is not None
 
@@ -468,19 +487,25 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
     touchpoints = journey.touchpoints
     matches: dict[str, list[Match]] = {t.name: [] for t in touchpoints}
     for api in stack.apis:
-        spec = stack.spec_of(api)
+        spec = stack.definition_of(api)  # every style: GraphQL fields, rpcs and events match too
         if spec is None:
             continue
         offered_by = {f.operation.pointer: f for f in capabilities.of_spec(spec)}
         for op in spec.operations:
             words = _words_of(api.name, op)
             offered = offered_by.get(op.pointer)
+            view = capabilities.rest_view(op, spec.style)  # a GraphQL field or an event, as REST would say it
+            push = capabilities.is_status_push(op, spec.style)
             for touchpoint in touchpoints:
-                found = match_operation(touchpoint, api.name, op, words, offered)
+                if push and not _looks_up(touchpoint):
+                    continue  # an OrderPlaced event tells the order's state; it places no order
+                found = match_operation(touchpoint, api.name, view, words, offered)
                 if found and found[0] >= min_confidence:
+                    # (named in a Journey document or by x-machaudit-touchpoint: 1.0, no reading)
+                    reason = found[1] if view is op or found[0] >= 1.0 else f"{found[1]} (read as {view.label})"
                     matches[touchpoint.name].append(Match(
                         touchpoint.name, api.ref, spec.display, op.label, op.operation_id, op.pointer,
-                        found[0], found[1]))
+                        found[0], reason))
     for name in matches:
         # Best evidence first: most confident, then a read (GET) over a write, then by name.
         matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api, m.operation))
@@ -600,7 +625,7 @@ def _passed_on(stack: Stack, component, via: str | None) -> list[tuple[str, str]
 
 def _undefined(stack: Stack, api: str) -> bool:
     entity = stack.entities.get(api)
-    return entity is not None and stack.spec_of(entity) is None
+    return entity is not None and stack.definition_of(entity) is None
 
 
 def _rank(match: Match, path) -> tuple:
