@@ -87,3 +87,29 @@ def test_broker_still_links_components_that_declare_no_event_api(tmp_path):
     assert sinks["component:default/erp-sync"]["path"] == [
         "component:default/order-service", "resource:default/event-bus", "component:default/erp-sync"]
     assert sinks["component:default/billing"]["guarded"] is True
+
+
+EVENTS_WITH_PERSONAL_DATA = {
+    "asyncapi": "3.0.0",
+    "info": {"title": "Order events", "version": "1.0.0"},
+    "channels": {"placed": {"address": "orders.placed", "messages": {"OrderPlaced": {"$ref": "#/components/messages/OrderPlaced"}}}},
+    "operations": {"publishPlaced": {"action": "send", "channel": {"$ref": "#/channels/placed"}}},
+    "components": {"messages": {"OrderPlaced": {"name": "OrderPlaced", "payload": {
+        "type": "object", "properties": {"orderId": {"type": "string"},
+                                         "buyer": {"type": "object", "properties": {"email": {"type": "string"}}}}}}}},
+}
+
+
+def test_personal_data_in_an_event_payload_is_read_from_the_asyncapi_document(tmp_path):
+    (tmp_path / "order-events.yaml").write_text(yaml.safe_dump(EVENTS_WITH_PERSONAL_DATA), encoding="utf-8")
+    region = lambda r: {"machaudit.io/region": r}  # noqa: E731
+    entities = [
+        _entity("Component", "order-service", region("eu-west-1"), type="service", providesApis=["order-events"]),
+        _entity("Component", "crm", region("us-east-1"), type="saas", consumesApis=["order-events"]),
+        _entity("API", "order-events", type="asyncapi", definition={"$text": "./order-events.yaml"}),
+    ]
+    report = _audit(tmp_path, entities, "DAT007")
+    [finding] = report["findings"]
+    assert finding["subject"] == "component:default/order-service -> component:default/crm"
+    assert finding["message"].startswith("customer-pii (inferred from its API schemas) held by component order-service")
+    assert finding["evidence"]["pii_source"].startswith("inferred from PII fields: message OrderPlaced.buyer.email (email) in ")
