@@ -497,9 +497,9 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
             view = capabilities.rest_view(op, spec.style)  # a GraphQL field or an event, as REST would say it
             push = capabilities.is_status_push(op, spec.style)
             for touchpoint in touchpoints:
-                if push and not _looks_up(touchpoint):
-                    continue  # an OrderPlaced event tells the order's state; it places no order
                 found = match_operation(touchpoint, api.name, view, words, offered)
+                if found and push and found[0] < 1.0 and not _looks_up(touchpoint):
+                    found = None  # an OrderPlaced event tells the order's state; it places no order
                 if found and found[0] >= min_confidence:
                     # (named in a Journey document or by x-machaudit-touchpoint: 1.0, no reading)
                     reason = found[1] if view is op or found[0] >= 1.0 else f"{found[1]} (read as {view.label})"

@@ -155,7 +155,9 @@ def test_journey_documents_name_graphql_fields_and_event_messages(shop, tmp_path
     journey = write_journey(tmp_path / "journey.yaml", {"extends": "default", "stages": [
         {"name": "order", "touchpoints": [
             {"name": "cart", "operations": ["storefront-graphql mutation checkoutLinesAdd"]},
-            {"name": "place-order", "exclude-operations": ["storefront-graphql:checkoutComplete"]}]},
+            {"name": "place-order", "exclude-operations": ["storefront-graphql:checkoutComplete"]},
+            # named, an event serves any touchpoint (here wrongly, but the document says so)
+            {"name": "voucher-redeem", "operations": ["order-events send OrderPlaced"]}]},
         {"name": "fulfil", "touchpoints": [
             {"name": "order-tracking", "exclude-operations": ["order-events send OrderPlaced"]},
             {"name": "shipment-tracking", "operations": ["order-events send OrderShipped"]}]},
@@ -163,6 +165,7 @@ def test_journey_documents_name_graphql_fields_and_event_messages(shop, tmp_path
     data = journey_json(shop, "--journey", str(journey))
     assert operation(data, "cart", "mutation checkoutLinesAdd")["reason"] == "named in the journey document"
     assert "mutation checkoutComplete" not in operations(data, "place-order")
+    assert operations(data, "voucher-redeem") == {"send orders.placed"}
     assert operations(data, "order-tracking") == {"send orders.shipped"}
     shipped = operation(data, "shipment-tracking", "send orders.shipped")
     assert (shipped["reason"], shipped["confidence"]) == ("named in the journey document", 1.0)
