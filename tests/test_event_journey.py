@@ -5,7 +5,8 @@ tracks its orders without calling anyone.
 
 Expected answers were written by reading the definitions below and, for saleor, its SDL
 (`checkoutComplete` "Completes the checkout", `orderCancel` "Cancel an order", `orderRefund` "Refund
-an order", `products` "List of the shop's products").
+an order", `orderFulfillmentReturnProducts` "Return products", `products` "List of the shop's
+products").
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def op(method: str, path: str, *, args: tuple[str, ...] = (), messages: tuple[st
     ("graphql", "mutation", "orderCancel", ("id",), (), "POST /order/{id}/cancel"),
     ("graphql", "mutation", "cancelOrder", ("id",), (), "POST /order/{id}/cancel"),
     ("graphql", "mutation", "createOrder", ("paymentToken",), (), "POST /order/create"),
+    ("graphql", "mutation", "orderFulfillmentReturnProducts", ("order", "input"), (), "POST /order-fulfillment/return"),
     ("graphql", "query", "products", ("first", "filter"), (), "GET /products"),
     ("graphql", "query", "order", ("id",), (), "GET /order/{id}"),
     ("graphql", "subscription", "orderUpdated", (), (), "GET /order/{id}"),
@@ -193,6 +195,7 @@ def test_saleor_journey_finds_search_checkout_cancel_and_refund():
     assert "query products" in {m.operation for m in matches["product-search"]}
     assert matches["place-order"][0].operation == "mutation checkoutComplete"  # the best evidence
     assert "mutation orderCancel" in {m.operation for m in matches["cancel-order"]}
+    assert [m.operation for m in matches["returns"]] == ["mutation orderFulfillmentReturnProducts"]
     [spec] = stack.specs.values()
     refunds = {f.operation.path for f in capabilities.offering(spec, "payment", "refund", min_confidence=0.8)}
     assert {"orderRefund", "orderGrantRefundCreate", "paymentRefund"} <= refunds

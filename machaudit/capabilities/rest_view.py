@@ -28,6 +28,7 @@ _READ_VERBS = frozenset("get list search find fetch lookup query retrieve read s
 _ITEM_ARGUMENTS = frozenset("id slug token number code sku key handle".split())
 # AsyncAPI actions by what the application does: 2.x `subscribe` means the application sends.
 SENDS = frozenset({"send", "subscribe"})
+_RETURN = "return"  # a noun and a verb: "return products" creates a return
 RECEIVES = frozenset({"receive", "publish"})
 
 
@@ -111,9 +112,11 @@ def _command_path(words: list[str], one: bool = False) -> str:
     if words and words[0] in vocab.VERBS:
         subject, action = words[1:], words[:1]
     else:
-        at = next((i for i, w in enumerate(words) if i and w in vocab.VERBS), None)
+        at = next((i for i, w in enumerate(words) if i and (w in vocab.VERBS or w == _RETURN)), None)
         if at is None:
             return "/" + "-".join(words)
         subject, action = words[:at], words[at:]
+        if action[0] == _RETURN:  # `orderFulfillmentReturnProducts`: a return of the order, as REST says it
+            action = [_RETURN]
     item = "/{id}" if one and subject else ""
     return ("/" + "-".join(subject) if subject else "") + item + "/" + "-".join(action)
