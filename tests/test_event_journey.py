@@ -38,6 +38,8 @@ def op(method: str, path: str, *, args: tuple[str, ...] = (), messages: tuple[st
     ("graphql", "mutation", "cancelOrder", ("id",), (), "POST /order/{id}/cancel"),
     ("graphql", "mutation", "createOrder", ("paymentToken",), (), "POST /order/create"),
     ("graphql", "mutation", "orderFulfillmentReturnProducts", ("order", "input"), (), "POST /order-fulfillment/return"),
+    ("graphql", "mutation", "collectionReorderProducts", ("collectionId", "moves"), (), "POST /collection/{id}/update-products"),
+    ("graphql", "mutation", "orderReorder", ("id",), (), "POST /order/{id}/reorder"),
     ("graphql", "query", "products", ("first", "filter"), (), "GET /products"),
     ("graphql", "query", "order", ("id",), (), "GET /order/{id}"),
     ("graphql", "subscription", "orderUpdated", (), (), "GET /order/{id}"),
@@ -196,6 +198,8 @@ def test_saleor_journey_finds_search_checkout_cancel_and_refund():
     assert matches["place-order"][0].operation == "mutation checkoutComplete"  # the best evidence
     assert "mutation orderCancel" in {m.operation for m in matches["cancel-order"]}
     assert [m.operation for m in matches["returns"]] == ["mutation orderFulfillmentReturnProducts"]
+    # "Reorder" sorts attribute values, collections and media there; nothing is bought again.
+    assert matches["quick-reorder"] == ()
     [spec] = stack.specs.values()
     refunds = {f.operation.path for f in capabilities.offering(spec, "payment", "refund", min_confidence=0.8)}
     assert {"orderRefund", "orderGrantRefundCreate", "paymentRefund"} <= refunds

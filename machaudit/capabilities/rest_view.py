@@ -29,6 +29,7 @@ _ITEM_ARGUMENTS = frozenset("id slug token number code sku key handle".split())
 # AsyncAPI actions by what the application does: 2.x `subscribe` means the application sends.
 SENDS = frozenset({"send", "subscribe"})
 _RETURN = "return"  # a noun and a verb: "return products" creates a return
+_ORDERED = frozenset({"order", "orders", "cart", "carts", "basket", "purchase"})
 RECEIVES = frozenset({"receive", "publish"})
 
 
@@ -118,5 +119,8 @@ def _command_path(words: list[str], one: bool = False) -> str:
         subject, action = words[:at], words[at:]
         if action[0] == _RETURN:  # `orderFulfillmentReturnProducts`: a return of the order, as REST says it
             action = [_RETURN]
+    if action[0] == "reorder" and not _ORDERED & set(subject + action):
+        # `collectionReorderProducts`, `productMediaReorder`: positions changed, nothing bought again
+        action = ["update", *action[1:]]
     item = "/{id}" if one and subject else ""
     return ("/" + "-".join(subject) if subject else "") + item + "/" + "-".join(action)
