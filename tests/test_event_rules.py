@@ -113,3 +113,22 @@ def test_personal_data_in_an_event_payload_is_read_from_the_asyncapi_document(tm
     assert finding["subject"] == "component:default/order-service -> component:default/crm"
     assert finding["message"].startswith("customer-pii (inferred from its API schemas) held by component order-service")
     assert finding["evidence"]["pii_source"].startswith("inferred from PII fields: message OrderPlaced.buyer.email (email) in ")
+
+
+def test_an_event_contract_is_no_evidence_gap_for_request_checks(tmp_path):
+    """Idempotency, rate limits, reversals and list filters are about requests; an AsyncAPI
+    document of order events serves none, so BLR003/BLR005/BLR007 do not call it unknown. A gRPC
+    order service does serve them: it stays an evidence gap."""
+    (tmp_path / "order-events.yaml").write_text(yaml.safe_dump(EVENTS_WITH_PERSONAL_DATA), encoding="utf-8")
+    (tmp_path / "orders.proto").write_text(
+        'syntax = "proto3";\nservice OrderService {\n  rpc PlaceOrder (Req) returns (Res);\n}\n'
+        "message Req { string id = 1; }\nmessage Res { string id = 1; }\n", encoding="utf-8")
+    entities = [
+        _entity("Component", "order-service", type="service", providesApis=["order-events", "order-grpc"]),
+        _entity("API", "order-events", type="asyncapi", definition={"$text": "./order-events.yaml"}),
+        _entity("API", "order-grpc", type="grpc", definition={"$text": "./orders.proto"}),
+    ]
+    for check in ("BLR003", "BLR005", "BLR007"):
+        report = _audit(tmp_path, entities, check)
+        assert [(g["subject"], g["message"].partition(", which")[0]) for g in report["evidence_gaps"]] == [
+            ("api:default/order-grpc", "API order-grpc is defined in grpc")], check
