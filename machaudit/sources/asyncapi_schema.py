@@ -26,7 +26,10 @@ _PACKAGE_DATA = ("machaudit", "data/asyncapi")
 @functools.cache
 def schema_versions() -> tuple[str, ...]:
     folder = resources.files(_PACKAGE_DATA[0]).joinpath(_PACKAGE_DATA[1])
-    names = [entry.name.removesuffix(".json.gz") for entry in folder.iterdir() if entry.name.endswith(".json.gz")]
+    try:
+        names = [entry.name.removesuffix(".json.gz") for entry in folder.iterdir() if entry.name.endswith(".json.gz")]
+    except OSError:  # an installation without its package data: every version is "without a schema"
+        return ()
     return tuple(sorted(names, key=lambda v: tuple(int(p) for p in v.split("."))))
 
 
@@ -52,13 +55,14 @@ def _validator(schema_version: str):
 
 
 def validate_asyncapi(data: Any, version: str) -> list[ValidationIssue]:
-    """Every schema error of one AsyncAPI root document, once each, in document order."""
+    """Every schema error of one AsyncAPI root document, once each, ordered by where it is."""
     schema_version = schema_version_for(version)
     if not schema_version:
-        known = ", ".join(schema_versions())
+        known = ", ".join(schema_versions()) or "none: its package data is missing"
         return [ValidationIssue("/asyncapi", f"AsyncAPI {version}: no official schema for this version "
                                              f"(machaudit has {known}); structure not validated")]
     issues: list[ValidationIssue] = []
+    seen: set[ValidationIssue] = set()
     try:
         errors = sorted(_validator(schema_version).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
         for error in errors:
@@ -73,7 +77,8 @@ def validate_asyncapi(data: Any, version: str) -> list[ValidationIssue]:
                 issue = ValidationIssue(to_pointer(error_path + deeper + [unknown[0]]), message)
             else:
                 issue = ValidationIssue(to_pointer(error_path + deeper), _message(error))
-            if issue not in issues:
+            if issue not in seen:
+                seen.add(issue)
                 issues.append(issue)
     except RecursionError:
         issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator"))
