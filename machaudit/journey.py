@@ -398,10 +398,23 @@ class _OperationWords:
 def _words_of(api_name: str, op: Operation) -> _OperationWords:
     # Tags are left out of the wording: a tag such as "Katalog" sits on every operation of an API.
     return _OperationWords(
-        names=frozenset({f"{api_name} {op.method} {op.path}".lower(), f"{api_name}:{op.operation_id}".lower()}),
+        names=frozenset(n.lower() for n in _operation_names(api_name, op)),
         text=text_of(op) + " " + op.description.lower()[:200],
         wording=re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", op.operation_id).replace("_", " ") + " " + op.summary,
     )
+
+
+def _operation_names(api_name: str, op: Operation) -> list[str]:
+    """What a Journey document may call the operation: "api METHOD path", "api:operationId", and
+    an event operation by its messages: "order-events send OrderShipped" (AsyncAPI 2.x `subscribe`
+    is the application sending, `publish` receiving: both words name it)."""
+    names = [f"{api_name} {op.method} {op.path}", f"{api_name}:{op.operation_id}"]
+    actions = {op.method, *_EVENT_ACTION_ALIASES.get(op.method, ())}
+    names += [f"{api_name} {action} {message}" for message in op.messages for action in actions]
+    return names
+
+
+_EVENT_ACTION_ALIASES = {"subscribe": ("send",), "publish": ("receive",)}
 
 
 @dataclass(frozen=True)
@@ -610,6 +623,12 @@ def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilit
     return Miss(f"action {near.action}, not {'/'.join(actions)} ({'; '.join(near.evidence)})", 0.2)
 
 
+def _looks_up(touchpoint: Touchpoint) -> bool:
+    """A touchpoint that only asks to learn something (order status, a price): a status push can
+    serve it."""
+    return all(action in ("read", "search", "track") for _, action in touchpoint.matcher.capabilities)
+
+
 def _may_match(combined: re.Pattern | None, text: str) -> bool:
     return combined is None or combined.search(text) is not None
 
@@ -624,6 +643,7 @@ class _Read:
     words: _OperationWords
     offered: capabilities.OperationCapabilities | None
     audience_evidence: str
+    view: Operation  # as the matcher reads it: a GraphQL field, an rpc or an event as REST would say it
 
 
 def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journey | None = None,
@@ -635,7 +655,7 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
     matches: dict[str, list[Match]] = {t.name: [] for t in touchpoints}
     read: list[_Read] = []
     for api in stack.apis:
-        spec = stack.spec_of(api)
+        spec = stack.definition_of(api)  # every style: GraphQL fields, rpcs and events match too
         if spec is None:
             continue
         offered_by = {f.operation.pointer: f for f in capabilities.of_spec(spec)}
@@ -644,16 +664,23 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
         for op in spec.operations:
             words = _words_of(api.name, op)
             offered, why = _with_catalog_audience(api, spec, op, offered_by.get(op.pointer), stated)
-            item = _Read(api, spec, op, words, offered, why)
+            view = capabilities.rest_view(op, spec.style)  # a GraphQL field or an event, as REST would say it
+            item = _Read(api, spec, op, words, offered, why, view)
             read.append(item)
+            push = capabilities.is_status_push(op, spec.style)
             for touchpoint in touchpoints:
-                found = match_operation(touchpoint, api.name, op, words, offered)
+                found = match_operation(touchpoint, api.name, view, words, offered)
+                if found and push and found[0] < 1.0 and not _looks_up(touchpoint):
+                    found = None  # an OrderPlaced event tells the order's state; it places no order
                 if found and found[0] >= min_confidence:
+                    if view is not op and found[0] < 1.0:  # named by a Journey document: no reading
+                        found = (found[0], f"{found[1]} (read as {view.label})")
                     matches[touchpoint.name].append(_match(touchpoint, item, found, spec_default))
         served = {op.pointer for op in spec.operations}
         for offered in offered_by.values():
             if offered.operation.pointer not in served:  # webhooks and callbacks: near misses at most
-                read.append(_Read(api, spec, offered.operation, _words_of(api.name, offered.operation), offered, ""))
+                receiver = offered.operation
+                read.append(_Read(api, spec, receiver, _words_of(api.name, receiver), offered, "", receiver))
     for name in matches:
         # Best evidence first: most confident, then a read (GET) over a write, then the plainest
         # path (`/admin/products` over `/admin/product-tags`), then by name.
@@ -766,7 +793,7 @@ def _explain_cells(stack: Stack, journey: Journey, cells: dict[tuple[str, str], 
 def _near_misses(touchpoint: Touchpoint, read: list[_Read], min_confidence: float) -> list[NearMiss]:
     out = []
     for item in read:
-        found = judge_operation(touchpoint, item.api.name, item.op, item.words, item.offered, explain=True)
+        found = judge_operation(touchpoint, item.api.name, item.view, item.words, item.offered, explain=True)
         if isinstance(found, tuple):
             if found[0] >= min_confidence:
                 continue  # a match: the cells say why a channel does not reach it
@@ -919,7 +946,7 @@ def _passed_on(stack: Stack, component, via: str | None) -> list[tuple[str, str]
 
 def _undefined(stack: Stack, api: str) -> bool:
     entity = stack.entities.get(api)
-    return entity is not None and stack.spec_of(entity) is None
+    return entity is not None and stack.definition_of(entity) is None
 
 
 def _rank(match: Match, path) -> tuple:

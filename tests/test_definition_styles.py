@@ -137,7 +137,7 @@ def test_asyncapi_2_publish_and_subscribe(tmp_path):
     ]
 
 
-def test_asyncapi_structure_problems_are_spc002_at_their_line(tmp_path):
+def test_asyncapi_schema_errors_are_spc001_at_their_line(tmp_path):
     write(tmp_path, "events.yaml", """\
         asyncapi: 3.0.0
         info:
@@ -153,10 +153,79 @@ def test_asyncapi_structure_problems_are_spc002_at_their_line(tmp_path):
               $ref: '#/channels/orderPlaced'
         """)
     run = audit(str(tmp_path))
-    [finding] = run.findings("SPC002")
-    assert finding["message"] == "AsyncAPI: operation announce: action must be send or receive, not 'emit'"
-    assert finding["location"]["line"] == 10
-    assert not run.findings("SPC001") and not run.findings("API003")
+    assert [(f["message"], f["location"]["line"]) for f in run.findings("SPC001")] == [
+        ("AsyncAPI: 'emit' is not one of ['receive', 'send'] at /operations/announce/action", 10)]
+    assert not run.findings("SPC002") and not run.findings("API003")
+
+
+def _broken_copy(folder: Path, source: Path, *edits: tuple[str, str]) -> Path:
+    text = source.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = folder / source.name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_asyncapi_3_broken_copy_gives_exact_schema_findings(tmp_path):
+    # Lines counted in tests/data/styles/streetlights-kafka-3.0.yml; `version` (line 4) is removed,
+    # so everything after it moves up one line.
+    _broken_copy(tmp_path, STYLES / "streetlights-kafka-3.0.yml",
+                 ("  version: 1.0.0\n", ""),
+                 ("    description: Test broker secured with X509", "    descripton: Test broker secured with X509"),
+                 ("    action: receive\n", "    action: emit\n"))
+    run = audit(str(tmp_path))
+    assert sorted((f["location"]["line"], f["message"]) for f in run.findings("SPC001")) == [
+        (2, "AsyncAPI: 'version' is a required property at /info"),
+        (28, "AsyncAPI: unknown field 'descripton' (not in the specification; extensions start with x-) "
+             "at /servers/mtls-connections/descripton"),
+        (74, "AsyncAPI: 'emit' is not one of ['receive', 'send'] at /operations/receiveLightMeasurement/action"),
+    ]
+    assert not run.findings("SPC002")
+
+
+def test_asyncapi_2_broken_copy_gives_exact_schema_findings(tmp_path):
+    _broken_copy(tmp_path, STYLES / "streetlights-kafka-2.6.yml", ("    subscribe:", "    subscrib:"))
+    run = audit(str(tmp_path))
+    [finding] = run.findings("SPC001")
+    channel = "smartylighting.streetlights.1.0.action.{streetlightId}.turn.on"
+    assert finding["message"] == ("AsyncAPI: unknown field 'subscrib' (not in the specification; extensions "
+                                  f"start with x-) at /channels/{channel}/subscrib")
+    assert finding["location"]["line"] == 65
+
+
+def test_asyncapi_version_without_schema_is_one_clear_finding(tmp_path):
+    _broken_copy(tmp_path, STYLES / "streetlights-kafka-3.0.yml", ("asyncapi: 3.0.0", "asyncapi: 3.7.0"))
+    run = audit(str(tmp_path))
+    [finding] = run.findings("SPC001")
+    assert finding["message"] == ("AsyncAPI: AsyncAPI 3.7.0: no official schema for this version (machaudit has "
+                                  "2.0.0, 2.1.0, 2.2.0, 2.3.0, 2.4.0, 2.5.0, 2.6.0, 3.0.0, 3.1.0); structure "
+                                  "not validated at /asyncapi")
+    assert finding["location"]["line"] == 1
+    spec = spec_named(stack_of(tmp_path), "streetlights-kafka-3.0.yml")
+    assert len(spec.operations) == 4  # still read as 3.x
+
+
+def test_asyncapi_schemas_ship_with_their_licence():
+    from importlib import resources
+
+    data = resources.files("machaudit").joinpath("data/asyncapi")
+    assert {"LICENSE", "NOTICE", "README.md", "2.6.0.json.gz", "3.0.0.json.gz"} <= {e.name for e in data.iterdir()}
+    assert "Apache License" in data.joinpath("LICENSE").read_text(encoding="utf-8")
+    assert "@asyncapi/specs` 6.11.1" in data.joinpath("README.md").read_text(encoding="utf-8")
+
+
+@needs_corpus
+@pytest.mark.parametrize("version", ["v2.6.0", "v3.0.0", ""])
+def test_corpus_asyncapi_examples_are_valid_against_the_official_schemas(version):
+    folder = CORPUS / "asyncapi" / version / "examples" if version else CORPUS / "asyncapi" / "examples"
+    stack = stack_of(folder)
+    roots = [s for s in stack.specs.values() if "/common/" not in s.key]
+    assert len(roots) in (21, 24)  # 16 or 19 examples and 5 social-media services (corpus README)
+    assert {s.version for s in roots} == {version.removeprefix("v") or "3.1.0"}
+    # (the adeo example's remote $refs are SPC003's: not fetched without --allow-remote)
+    assert [(s.display, p.message) for s in roots for p in s.problems if p.kind != "unresolved-ref"] == []
 
 
 # -- gRPC -------------------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ def test_wheel_ships_checks_as_machaudit_checks(tmp_path):
     assert "machaudit_checks/__init__.py" in names
     assert "machaudit_checks/orchestration/orc001_dependency_cycle.py" in names
     assert not any(n.startswith("checks/") for n in names)
+    assert {"machaudit/data/asyncapi/3.0.0.json.gz", "machaudit/data/asyncapi/LICENSE",
+            "machaudit/data/asyncapi/NOTICE"} <= set(names)
     target = tmp_path / "site"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],

@@ -248,6 +248,8 @@ def apis_without_spec(stack: Stack, pattern: str) -> Iterator[tuple[Entity, str]
         if not any(re.search(pattern, n) for n in names):
             continue
         definition = stack.definition_of(api)
+        if definition is not None and definition.parsed and definition.style == "asyncapi":
+            continue  # an event contract serves no request: it creates, lists and takes headers of nothing
         if not api.spec_file:
             reason = "has no spec.definition"
         elif definition is not None and definition.parsed:

@@ -18,7 +18,9 @@ consumer -> provider; plus component -> resource for every `dependsOn` a resourc
 writes into its datastore; `flow` already has resource -> each user), and both directions for a
 `dependsOn` between components (the catalog does not say which way data goes). Events travel
 publisher -> subscriber only, as in `flow`; through a broker Resource (a topic, an event bus), from
-every component using it to every other, as the catalog does not say who publishes.
+every component using it to every other, as the catalog does not say who publishes; but a
+component that provides or consumes an event API receives what its subscriptions say, nothing
+through the broker.
 
 Every edge keeps its type (`machaudit.graph`: sync, event, data). An event hop is where a
 consumer-side hold or quarantine can sit: the subscriber decides what it does with what it
@@ -102,7 +104,10 @@ def propagation_graph(stack: Stack, graphs: Graphs, opts: Mapping[str, Any]) -> 
     for node, data in graphs.flow.nodes(data=True):
         if data.get("kind") in ("component", "resource"):
             graph.add_node(node)
+    declared = {c.ref for c in stack.components if _declares_events(stack, c)}
     for u, v, data in graphs.flow.edges(data=True):
+        if _broker_hop(stack, u, v, declared):
+            continue
         via = data.get("via")
         via = set(via) if isinstance(via, (tuple, list, set)) else {via or "dependsOn"}
         _link(graph, u, v, via, READ, data.get("type", SYNC))
@@ -130,6 +135,22 @@ def propagation_graph(stack: Stack, graphs: Graphs, opts: Mapping[str, Any]) -> 
                     if provider.ref != component.ref:
                         _link(graph, component.ref, provider.ref, {target}, WRITE, SYNC)
     return graph
+
+
+def _declares_events(stack: Stack, component: Entity) -> bool:
+    """The component's events are in the catalog: it provides or consumes an event API (one that
+    only publishes receives nothing)."""
+    return any(ref in stack.entities and stack.entities[ref].type in ASYNC_API_TYPES
+               for ref in (*component.provides_apis, *component.consumes_apis))
+
+
+def _broker_hop(stack: Stack, u: str, v: str, declared: set[str]) -> bool:
+    """From a broker to a component whose event APIs say what it receives: those subscriptions
+    carry its events, the broker adds no path of its own (every user of the broker hearing every
+    other would bypass them). What it publishes onto the broker still reaches the users whose
+    subscriptions the catalog does not say."""
+    broker = stack.entities.get(u)
+    return broker is not None and broker.is_broker and v in declared
 
 
 # Path weights: a consumer certainly reads what it consumes; that it writes is a guess from the
@@ -201,9 +222,10 @@ def source_logic(stack: Stack, entity: Entity, opts: Mapping[str, Any]) -> list[
 
 def sources(stack: Stack, opts: Mapping[str, Any]) -> dict[str, list[str]]:
     out = {}
+    guard = re.compile(opts["guard_pattern"])
     for component in stack.components:
-        if component.is_channel or _relay(component):
-            continue
+        if component.is_channel or _relay(component) or _named_guard(component, guard):
+            continue  # (a hold step by name, such as an order review, is where faulty records stop)
         logic = source_logic(stack, component, opts)
         if logic:
             out[component.ref] = logic

@@ -187,12 +187,16 @@ def describe_fields(fields: tuple[PiiField, ...], limit: int = 4) -> str:
 # -- personal data in the APIs a holder provides ----------------------------------------------------
 
 def specs_of(stack: Stack, entity: Entity) -> list[Spec]:
-    """Parsed specs of the APIs an entity provides (an inferred API: its own spec)."""
+    """Parsed specs of the APIs an entity provides (an inferred API: its own spec): OpenAPI, and
+    AsyncAPI for the payloads of the events it publishes."""
     api_refs = (entity.ref,) if entity.kind == "api" else entity.provides_apis
     out = []
     for ref in api_refs:
         api = stack.entities.get(ref)
         spec = stack.spec_of(api) if api is not None else None
+        if spec is None and api is not None:  # an event contract: its payloads are data it sends
+            definition = stack.definition_of(api)
+            spec = definition if definition is not None and definition.style == "asyncapi" else None
         if spec is not None and spec.parsed and spec not in out:
             out.append(spec)
     return out
@@ -233,7 +237,13 @@ def _spec_pii_fields(spec: Spec) -> tuple[PiiField, ...]:
         if isinstance(schemas, dict):
             for name, schema in schemas.items():
                 add([(spec.key, schema)], lambda p, n=name: f"{n}.{p}", f"{base}/{escape_pointer_token(name)}")
-    for op in spec.operations:
+    messages = components.get("messages") if spec.style == "asyncapi" else None
+    for name, message in (messages.items() if isinstance(messages, dict) else ()):
+        payload = message.get("payload") if isinstance(message, dict) else None
+        if isinstance(payload, dict):  # (a $ref to components.schemas was walked above: seen once)
+            add([(spec.key, payload)], lambda p, n=name: f"message {n}.{p}",
+                f"/components/messages/{escape_pointer_token(name)}/payload")
+    for op in spec.operations if spec.is_openapi else ():
         add(sa.request_schemas(spec, op), lambda p, o=op: f"{o.label} request: {p}", sa.pointer(op, "requestBody"))
         add(sa.response_schemas(spec, op), lambda p, o=op: f"{o.label} response: {p}", sa.pointer(op, "responses"))
     return tuple(sorted(found.values(), key=lambda f: (_KIND_ORDER.get(f.kind, 99), f.field)))

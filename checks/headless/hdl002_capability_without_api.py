@@ -18,11 +18,12 @@ def capability_without_api(ctx):
     journey = ctx.journey
     if journey is None:
         return
-    if not any(spec.operations for spec in ctx.stack.specs.values() if spec.is_openapi):
-        yield ctx.unknown("journey", "no OpenAPI operations were read; nothing to match touchpoints against")
+    if not any(spec.operations for spec in ctx.stack.specs.values()):
+        yield ctx.unknown("journey", "no API operations were read; nothing to match touchpoints against")
         return
-    # The journey is matched against OpenAPI operations only: a touchpoint missing there may be
-    # a GraphQL field, an event or an rpc, so it is not judged absent.
+    # GraphQL fields, events and rpcs are matched by their names read as REST calls (a checkout
+    # that is the cart, `checkoutLinesAdd`, says "cart" nowhere): a touchpoint none of them
+    # matches is not judged absent.
     unmatched = sorted({s.style for s in ctx.stack.specs.values() if s.operations and not s.is_openapi})
     for touchpoint in journey.journey.touchpoints:
         required = touchpoint.required or touchpoint.name in ctx.policy.required_touchpoints
@@ -30,9 +31,9 @@ def capability_without_api(ctx):
         if journey.matches.get(touchpoint.name):
             yield ctx.passed(subject)
         elif unmatched:
-            yield ctx.unknown(subject, f"no OpenAPI operation offers the touchpoint '{touchpoint.name}' "
+            yield ctx.unknown(subject, f"no operation matches the touchpoint '{touchpoint.name}' "
                                        f"({touchpoint.title}); the {', '.join(unmatched)} operations of the stack "
-                                       "are not matched to touchpoints")
+                                       "are matched by their names only, which may miss one named otherwise")
         else:
             kind = "required touchpoint" if required else "touchpoint"
             yield ctx.fail(subject, f"no API operation offers the {kind} '{touchpoint.name}' ({touchpoint.title})",

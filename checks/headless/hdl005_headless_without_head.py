@@ -1,4 +1,4 @@
-from machaudit.journey import entry_paths
+from machaudit.journey import BFF_TYPE, entry_paths
 from machaudit.model import ref_name
 from machaudit.registry import check
 
@@ -56,9 +56,14 @@ def headless_without_head(ctx):
 
 
 def _touched(stack, channel: str) -> set[str]:
-    """The components a channel calls: the providers of the APIs it reaches and those on the way."""
+    """The components a channel calls: the providers of the APIs it reaches and those on the way,
+    and what a BFF among them calls for it (a BFF's own API composes those behind it: their head is
+    the BFF's channel, though the journey counts only the BFF's own operations)."""
     out: set[str] = set()
     for api, entry in entry_paths(stack, channel).items():
         out.update(entry.path[1:])
-        out.update(p.ref for p in stack.providers_of(api))
+        for provider in stack.providers_of(api):
+            out.add(provider.ref)
+            if provider.type == BFF_TYPE:
+                out.update(p.ref for used in provider.consumes_apis for p in stack.providers_of(used))
     return out

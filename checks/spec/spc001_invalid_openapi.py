@@ -7,19 +7,20 @@ _DUPLICATE_ID = re.compile(r"Operation ID '.*' for '.*' in '.*' is not unique")
 
 @check("SPC001", "invalid-openapi", severity="high", needs_validation=True)
 def invalid_openapi(ctx):
-    """What: the spec breaks the OpenAPI/Swagger schema or its rules (openapi-spec-validator).
+    """What: the spec breaks the OpenAPI/Swagger schema or its rules (openapi-spec-validator), or an
+    AsyncAPI document breaks the official AsyncAPI JSON Schema of its version.
 
     Why it matters for MACH: an invalid contract cannot drive code generation, gateways, mocks or
     contract tests, so the API is API-first in name only.
 
     Example: a parameter with `in: querie`, a path parameter that is not declared, a response
-    without `description`.
+    without `description`; an AsyncAPI operation whose `action` is `emit`.
 
     Fix: correct the document at the reported line; `machaudit validate FILE` checks it alone.
     """
     for spec in ctx.stack.specs.values():
-        if not spec.parsed or not spec.is_openapi:
-            continue  # SPC002 reports unreadable documents, and problems of GraphQL, AsyncAPI, protobuf
+        if not spec.parsed or spec.style not in ("openapi", "asyncapi"):
+            continue  # SPC002 reports unreadable documents, and problems of GraphQL and protobuf
         # Duplicate operationIds, which the validator also reports, are SPC004's finding.
         invalid = [p for p in spec.problems if p.kind == "invalid" and not _DUPLICATE_ID.match(p.message)]
         for problem in invalid:

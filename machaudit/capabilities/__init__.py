@@ -12,14 +12,18 @@ object, so several checks asking about the same spec pay once. Operations of the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from machaudit.capabilities import evidence, fields
 from machaudit.capabilities.audience import GUESSES, STAFF, operation_audience, spec_audience, stated_on_operation
 from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
+from machaudit.capabilities.rest_view import is_status_push, rest_view
 from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec
 
-__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "PAYMENT_INSTRUMENTS", "STAFF", "Capability", "OperationCapabilities", "creates", "of_spec", "offering"]
+__all__ = ["ACTIONS", "AUDIENCES", "ENTITIES", "PAYMENT_INSTRUMENTS", "STAFF", "Capability", "OperationCapabilities", "creates",
+           "is_status_push", "of_spec", "offering", "rest_view"]
 
 # Who calls an operation, as opposed to a webhook the audited side receives.
 CALLERS = ("shopper", "b2b-buyer", "merchant", "partner", "internal")
@@ -46,7 +50,9 @@ def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
         return result
     for op in spec.operations:
         audience, named = operation_audience(op, default, why not in GUESSES, spec)
-        out.append(classify(op, audience, title, evidence.body_of(spec, op), audience_named=named))
+        view = rest_view(op, spec.style)  # an rpc or an event: as the REST call would be
+        found = classify(view, audience, title, evidence.body_of(spec, op), audience_named=named)
+        out.append(found if view is op else replace(found, operation=op))
     for op in receiver_operations(spec):
         out.append(classify(op, "provider", title, evidence.body_of(spec, op), receiver=True))
     result = tuple(out)

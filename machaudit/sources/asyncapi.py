@@ -4,10 +4,10 @@ Operations: 2.x `channels.<name>.publish|subscribe` (method "publish"/"subscribe
 name); 3.x `operations.<id>` (method its `action`, "send"/"receive", path the channel's `address`,
 else its id). Message names are kept (`messages`); `$ref`s are followed as in OpenAPI.
 
-Validation is structural only (the fields this reader needs, and their types): the official AsyncAPI
-JSON Schemas are published on npm (@asyncapi/specs) and GitHub, and no package on PyPI ships them
-(looked at: asyncapi-python-parser-jonaslagoni, asyncapi-payload-validator, asyncapi-python,
-asyncapi-viewer). Problems are "unparseable": the document cannot be used as an event contract.
+Validation: the official AsyncAPI JSON Schema of the document's version (`asyncapi_schema`), its
+errors "invalid" problems (SPC001) located by pointer. The reader's own structural problems (a field
+it needs, of the wrong type) stand in only where no schema is shipped for the version; otherwise
+the schema reports the same things, once. Unreadable documents are "unparseable" (SPC002).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
+from machaudit.sources.asyncapi_schema import schema_version_for, validate_asyncapi
 from machaudit.sources.refs import RefError, check_refs, follow, split_ref
 from machaudit.sources.store import DocumentStore, SpecDocuments
 
@@ -50,6 +51,7 @@ def read_asyncapi(store: DocumentStore, key: str) -> Spec:
         reader.problem(f"AsyncAPI {version} is not read (2.x and 3.x are)", "/asyncapi")
         operations = []
     reader.check_info()
+    problems += _schema_problems(store, key, data, version, reader.problems)
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
     return Spec(
         key=key,
@@ -59,10 +61,19 @@ def read_asyncapi(store: DocumentStore, key: str) -> Spec:
         title=_text(info.get("title")),
         api_version=_text(info.get("version")),
         operations=tuple(operations),
-        problems=tuple(problems + reader.problems),
+        problems=tuple(problems),
         files=tuple(files),
         documents=SpecDocuments(store, [k for k in files if store.parses(k)]),
     )
+
+
+def _schema_problems(store: DocumentStore, key: str, data: dict, version: str,
+                     structural: list[SpecProblem]) -> list[SpecProblem]:
+    if not version.startswith(("2.", "3.")):
+        return structural  # "not read": no reader, no schema
+    issues = validate_asyncapi(data, version)
+    located = [SpecProblem("invalid", f"AsyncAPI: {i.message}", store.locate(key, i.pointer)) for i in issues]
+    return located if schema_version_for(version) else located + structural
 
 
 def _unreadable(store: DocumentStore, key: str, message: str, location) -> Spec:
