@@ -682,10 +682,11 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
                 receiver = offered.operation
                 read.append(_Read(api, spec, receiver, _words_of(api.name, receiver), offered, "", receiver))
     for name in matches:
-        # Best evidence first: most confident, then a read (GET) over a write, then the plainest
-        # path (`/admin/products` over `/admin/product-tags`), then by name.
-        matches[name].sort(key=lambda m: (-m.confidence, not m.operation.startswith("GET "), m.api,
-                                          len(m.operation), m.operation))
+        # Best evidence first: most confident, then one for customers over one for staff, then a
+        # read (GET, a GraphQL query) over a write, then the plainest path (`/admin/products` over
+        # `/admin/product-tags`), then by name.
+        matches[name].sort(key=lambda m: (-m.confidence, m.staff_only, not m.operation.startswith(("GET ", "query ")),
+                                          m.api, len(m.operation), m.operation))
 
     customer = sorted(c.ref for c in stack.channels if c.type != PHONE_TYPE)
     phone = sorted(c.ref for c in stack.channels if c.type == PHONE_TYPE)

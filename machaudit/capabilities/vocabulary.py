@@ -184,6 +184,8 @@ for _action, _words in {
 ACTION_NOUNS: dict[str, str] = {
     "setting": "configure", "configuration": "configure", "config": "configure", "preference": "configure",
     "reason": "configure", "einstellung": "configure",
+    # a product *type* is the template products are made from (`productTypes`, `/product-types`)
+    "type": "configure",
     "tracker": "track", "tracking": "track", "sendungsverfolgung": "track",
     "batch": "import", "cancellation": "cancel", "reversal": "refund", "lookup": "search", "search": "search",
     "redemption": "redeem", "deletion": "delete", "removal": "delete", "einloesung": "redeem", "einlösung": "redeem", "replication": "reorder",
