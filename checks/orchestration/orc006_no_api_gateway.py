@@ -22,7 +22,8 @@ def no_api_gateway(ctx):
     if not any(c.is_gateway for c in stack.components):
         yield ctx.fail(
             "stack",
-            f"{len(channels)} channels ({', '.join(sorted(c.name for c in channels))}) and no api-gateway, bff, ipaas or esb component",
+            f"{len(channels)} channel{'s' if len(channels) != 1 else ''} ({', '.join(sorted(c.name for c in channels))}) "
+            "and no api-gateway, bff, ipaas or esb component",
             channels[0].location,
         )
     graph = ctx.graphs.sync_only("services")  # calls; a subscription to events is none
