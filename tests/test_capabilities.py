@@ -276,3 +276,23 @@ def test_a_pickup_is_a_shipment(tmp_path):
                  title="Shipping API")
     found = _by_label(spec)["DELETE /abholungen/{abholungId}"]
     assert found.entities == {"shipment"} and not found.offers("order")
+
+
+def test_a_product_read_answering_with_the_callers_price_checks_that_price(tmp_path):
+    """Medusa's store answers a product read with each variant's `calculated_price` (the amount for
+    this customer's region and price lists): a customer-specific price check. A list price is not."""
+    def read(price_field):
+        variant = {"type": "object", "properties": {"id": {"type": "string"}, price_field: {
+            "type": "object", "properties": {"calculated_amount": {"type": "number"}}}}}
+        product = {"type": "object", "properties": {"variants": {"type": "array", "items": variant}}}
+        return {"summary": "Get a product", "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": product}}}}}
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    found = _by_label(_spec(tmp_path / "a", {"/store/products/{id}": {"get": read("calculated_price")}}))
+    price = [c for c in found["GET /store/products/{id}"].capabilities if c.entity == "price"]
+    assert [(c.action, c.evidence) for c in price] == [
+        ("read", ("its response carries variants.calculated_price, a price computed for the caller",))]
+    listed = _by_label(_spec(tmp_path / "b", {"/store/products/{id}": {"get": read("price")}}))
+    assert "price" not in listed["GET /store/products/{id}"].entities

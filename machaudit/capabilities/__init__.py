@@ -18,7 +18,7 @@ from machaudit.capabilities import evidence, fields
 from machaudit.capabilities.audience import GUESSES, STAFF, operation_audience, spec_audience, stated_on_operation
 from machaudit.capabilities.classify import Capability, OperationCapabilities, classify
 from machaudit.capabilities.rest_view import is_status_push, rest_view
-from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
+from machaudit.capabilities.vocabulary import ACTIONS, AUDIENCES, CUSTOMER_PRICE_NAMES, ENTITIES, MONEY_TERMS, PAYMENT_INSTRUMENTS
 from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec
 
@@ -52,12 +52,34 @@ def of_spec(spec: Spec) -> tuple[OperationCapabilities, ...]:
         audience, named = operation_audience(op, default, why not in GUESSES, spec)
         view = rest_view(op, spec.style)  # an rpc or an event: as the REST call would be
         found = classify(view, audience, title, evidence.body_of(spec, op), audience_named=named)
+        if view is op and spec.style == "openapi":
+            found = _with_customer_price(spec, found)
         out.append(found if view is op else replace(found, operation=op))
     for op in receiver_operations(spec):
         out.append(classify(op, "provider", title, evidence.body_of(spec, op), receiver=True))
     result = tuple(out)
     _remember(spec, result)
     return result
+
+
+def _with_customer_price(spec: Spec, found: OperationCapabilities) -> OperationCapabilities:
+    """A shopper's product read or search whose answer carries a price computed for the caller
+    (Medusa's `calculated_price`, a `customer_price`) also checks that customer's price; a list
+    price in a product (`price`, `display_price`) does not."""
+    if found.audience not in ("shopper", "b2b-buyer") or not any(
+            c.entity == "product" and c.action in ("read", "search") and c.confidence >= FIRM for c in found.capabilities):
+        return found
+    from machaudit import spec_analysis
+
+    seen: set[int] = set()
+    for located in spec_analysis.response_schemas(spec, found.operation):
+        for path, _ in spec_analysis.schema_properties(spec, located, seen):
+            if evidence.words(path[-1]) in CUSTOMER_PRICE_NAMES:
+                price = Capability("price", "read", found.audience, FIRM,
+                                   (f"its response carries {'.'.join(path)}, a price computed for the caller",),
+                                   term=" ".join(evidence.words(path[-1])))
+                return replace(found, capabilities=found.capabilities + (price,))
+    return found
 
 
 def _remember(spec: Spec, result: tuple[OperationCapabilities, ...]) -> None:

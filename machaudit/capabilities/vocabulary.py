@@ -350,3 +350,11 @@ STOP_VERBS = (r"^(?:deactivat\w*|disabl\w*|expir\w*|invalidat\w*|revok\w*|archiv
 VALIDITY_FIELDS = (r"^(?:status|state|active|is_?active|enabled|is_?enabled|disabled|valid_?until|valid_?to|expires?(?:_?at)?|"
                    r"expiry|expiration(?:_?date)?|ends?_?(?:at|date)|end|gueltig_?bis|gültig_?bis|aktiv|zustand|"
                    r"laufzeit(?:_?ende)?|bis)$")
+
+
+# Response fields holding a price computed for the caller (their group, region, contract), as words:
+# a product read that answers with one is a customer-specific price check.
+CUSTOMER_PRICE_NAMES = frozenset({
+    ("calculated", "price"), ("calculated", "prices"), ("customer", "price"), ("contract", "price"),
+    ("individual", "price"), ("personal", "price"), ("kundenpreis",), ("kunden", "preis"),
+})
