@@ -68,6 +68,12 @@ class Matcher:
     def any_exclude(self) -> re.Pattern | None:
         return _any_of(self.exclude)
 
+    @cached_property
+    def entities(self) -> frozenset[str] | None:
+        """The entities its capabilities name; None when one of them is any entity ("*")."""
+        named = frozenset(entity for entity, _ in self.capabilities)
+        return None if "*" in named else named
+
 
 def _any_of(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
     """One pattern that matches where any of them does: most operations match none of a
@@ -443,10 +449,10 @@ def judge_operation(touchpoint: Touchpoint, api_name: str, op: Operation,
     an operation that came near (its words or capabilities matched in part) saying which step ruled
     it out. Without `explain` the same steps decide, but a non-match may stop at the first that fails."""
     words = words or _words_of(api_name, op)
-    if any(n.lower() in words.names for n in touchpoint.excluded):
+    if touchpoint.excluded and any(n.lower() in words.names for n in touchpoint.excluded):
         return _overruled(touchpoint.matcher, op, words, offered, "excluded by exclude-operations of the journey") \
             if explain else None
-    if any(n.lower() in words.names for n in touchpoint.operations):
+    if touchpoint.operations and any(n.lower() in words.names for n in touchpoint.operations):
         return 1.0, "named in the journey document"
     declared = op.extensions.get(TOUCHPOINT_EXTENSION)
     if declared is not None:
@@ -601,6 +607,8 @@ def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilit
     """A firm capability the touchpoint asks for: said by the operation's path or body, not only
     by its summary or the spec's title. With `explain`, a Miss for a capability read too weakly,
     one a customer is not served by, or the wanted entity with another action."""
+    if not explain and matcher.entities is not None and not any(c.entity in matcher.entities for c in offered.capabilities):
+        return None  # the common case, decided without building anything
     wanted = [c for c in offered.capabilities if _wanted(matcher, c)]
     if _audience_excluded(matcher, offered):
         return Miss(f"audience {offered.audience}, offers {_reading(wanted[0])}", 0.5) if explain and wanted else None
