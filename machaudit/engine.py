@@ -8,6 +8,7 @@ import traceback
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Mapping
 
+from machaudit.baseline import is_known
 from machaudit.findings import NO_EVIDENCE, Location, Result, Severity, State
 from machaudit.graph import Graphs
 from machaudit.model import PHONE_TYPE, Stack, Suppression
@@ -15,6 +16,8 @@ from machaudit.policy import Policy
 from machaudit.scoring import score
 from machaudit.registry import CheckInfo
 from machaudit.report import AuditReport, CheckError, SuppressionUse
+from machaudit.root_causes import collapse_root_causes
+from machaudit.spec_wide import merge_spec_wide
 
 
 class CheckContext:
@@ -113,9 +116,14 @@ def run_checks(
         stack = validated()  # the report's spec summary says which specs are valid
     if locate is not None:
         _locate_all(results, locate)
+    # One finding per fact: consequences of a broken file fold into it; then suppressions, which
+    # name single findings; then what several operations of a spec share is said once per spec.
+    results = collapse_root_causes(results, stack)
     results, uses = _apply_suppressions(results, stack.suppressions, checks)
+    judged = results  # coverage counts the subjects judged, before several are said in one finding
+    results = merge_spec_wide(results, {s.display: len(s.operations) for s in stack.specs.values()})
     if baseline is not None:
-        results = [replace(r, known=True) if r.state is State.FAIL and r.fingerprint in baseline else r
+        results = [replace(r, known=True) if r.state is State.FAIL and is_known(r, baseline) else r
                    for r in results]
     results.sort(key=_order)
     return AuditReport(
@@ -127,7 +135,7 @@ def run_checks(
         suppressions=tuple(uses),
         baseline_used=baseline is not None,
         journey=journey.to_dict() if journey is not None else None,
-        scores=score(results, checks, customer_channels=sum(1 for c in stack.channels if c.type != PHONE_TYPE)),
+        scores=score(judged, checks, customer_channels=sum(1 for c in stack.channels if c.type != PHONE_TYPE)),
         graph=_graph_data(graphs),
         sections=sections,
         duration_seconds=time.perf_counter() - started,
