@@ -99,6 +99,13 @@ class Result:
         return replace(self, location=location)
 
 
+def standing_for(result: Result, members, **changes: Any) -> Result:
+    """`result` (with `changes`) as the one finding of a fact that `members` said several times: it
+    stands for each of them in baselines (see Result.covers)."""
+    covers = tuple(dict.fromkeys(pair for m in members for pair in (m.covers or ((m.fingerprint, m.subject),))))
+    return replace(result, covers=covers, **changes)
+
+
 def escape_pointer_token(token: object) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 

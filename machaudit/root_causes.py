@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from machaudit.findings import Result, Severity, State
+from machaudit.findings import Result, Severity, State, standing_for
 from machaudit.model import Stack
 
 ROOT_CHECK = "SPC002"  # unparseable-document: reports the catalog files that do not parse
@@ -117,11 +117,10 @@ def _summary(root: Result, broken: BrokenFile, taken: list[Result]) -> Result:
     for result in taken:
         by_check.setdefault(result.check_id, []).append(result.subject)
     parts = [f"{len(subjects)} {CONSEQUENCES[check].noun} ({check})" for check, subjects in by_check.items()]
-    return replace(
-        root,
+    return standing_for(
+        root, taken,
         severity=Severity.INFO,
         message=f"{len(taken)} findings could not be checked because {broken.file} does not parse: "
                 + "; ".join(parts) + "; they are evidence gaps until the file is repaired",
         evidence={"not_checked": by_check},
-        covers=tuple((r.fingerprint, r.subject) for r in taken),
     )

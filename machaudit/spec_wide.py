@@ -11,10 +11,9 @@ suppression on one operation keeps covering exactly that operation).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Mapping
 
-from machaudit.findings import Result, State
+from machaudit.findings import Result, State, standing_for
 
 METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 SHOWN = 3  # operations named in the message; the evidence lists all
@@ -56,16 +55,13 @@ def _merged(members: list[Result], spec: str, fact: str, total: int) -> Result:
     labels = [operation_fact(r)[1] for r in members]
     shown = ", ".join(labels[:SHOWN]) + (f" and {len(labels) - SHOWN} more" if len(labels) > SHOWN else "")
     count = f"{len(members)} of {total} operations" if total >= len(members) else f"{len(members)} operations"
-    evidence: dict = {"operations": labels, "count": len(members)}
+    # What every operation's evidence says alike is the fact's; what differs is kept per operation.
+    shared = {k: v for k, v in members[0].evidence.items() if all(k in r.evidence and r.evidence[k] == v for r in members)}
+    evidence: dict = {**shared, "operations": labels, "count": len(members)}
     if total:
         evidence["of_operations"] = total
-    per_operation = {label: dict(r.evidence) for label, r in zip(labels, members) if r.evidence}
-    if per_operation:
+    per_operation = {label: {k: v for k, v in r.evidence.items() if k not in shared}
+                     for label, r in zip(labels, members)}
+    if any(per_operation.values()):
         evidence["per_operation"] = per_operation
-    return replace(
-        members[0],
-        subject=spec,
-        message=f"{count}: each {fact} ({shown})",
-        evidence=evidence,
-        covers=tuple((r.fingerprint, r.subject) for r in members),
-    )
+    return standing_for(members[0], members, subject=spec, message=f"{count}: each {fact} ({shown})", evidence=evidence)

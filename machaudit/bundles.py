@@ -1,0 +1,80 @@
+"""Bundles audited once: a spec bundled from other specs of the audited folders (a `redocly bundle`
+or `swagger-cli bundle` output checked in beside its sources) has the same operations as its parts.
+Auditing both reports every fact twice; the parts are kept (they are what people edit), the
+bundle's own results are left out, and one info line says so.
+
+A spec is a bundle when its operations (method + path) are exactly the union of those of two or more
+other specs, each a subset of it; or exactly those of one other spec with the same info.title (a
+copy). Of two copies, the one read from more files is kept (its `$ref`s reach the parts a bundler
+inlined into the other: it is the source), else the one first by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from machaudit.findings import Location, Result, Severity, State
+from machaudit.model import Stack
+
+NOTE_CHECK = "INV005"  # duplicate-entity: the same API described twice
+
+
+@dataclass(frozen=True)
+class Bundle:
+    spec: str  # display name of the bundled spec
+    parts: tuple[str, ...]
+    operations: int
+
+    def covers(self, result: Result) -> bool:
+        if result.subject == self.spec or result.subject.startswith(self.spec + " "):
+            return True
+        return result.location is not None and result.location.file == self.spec and not result.subject.startswith(self.parts)
+
+
+def find_bundles(stack: Stack) -> list[Bundle]:
+    specs = [s for s in stack.specs.values() if s.parsed and s.operations]
+    ops = {s.display: frozenset((o.method.upper(), o.path) for o in s.operations) for s in specs}
+    titles = {s.display: s.title for s in specs}
+    # The source before its copy: more documents first, then by name.
+    rank = {s.display: (-len(s.documents), s.display) for s in specs}
+    holders: dict[tuple[str, str], list[str]] = {}
+    for name, operations in ops.items():
+        for op in operations:
+            holders.setdefault(op, []).append(name)
+    bundles: list[Bundle] = []
+    taken: set[str] = set()
+    for name in sorted(ops, key=lambda n: (-len(ops[n]), n)):  # larger first: a bundle before its parts
+        if name in taken:
+            continue
+        mine = ops[name]
+        sharing = {other for op in mine for other in holders[op]} - {name} - taken
+        parts = sorted(o for o in sharing if ops[o] <= mine)
+        union = frozenset().union(*(ops[p] for p in parts)) if parts else frozenset()
+        if union != mine:
+            continue
+        copies = [p for p in parts if ops[p] == mine]
+        if len(parts) >= 2 and not copies:
+            bundles.append(Bundle(name, tuple(parts), len(mine)))
+            taken.add(name)
+        elif copies and titles[copies[0]] == titles[name] and rank[copies[0]] < rank[name]:
+            bundles.append(Bundle(name, (copies[0],), len(mine)))
+            taken.add(name)
+    return bundles
+
+
+def audit_once(results: list[Result], bundles: list[Bundle], note: bool) -> list[Result]:
+    """`results` without those of the bundles, and (when `note`) one info line per bundle."""
+    if not bundles:
+        return results
+    out = [r for r in results if not any(b.covers(r) for b in bundles)]
+    if note:
+        for b in bundles:
+            parts = ", ".join(b.parts[:5]) + (f" and {len(b.parts) - 5} more" if len(b.parts) > 5 else "")
+            out.append(Result(
+                check_id=NOTE_CHECK, check_name="duplicate-entity", state=State.FAIL, subject=b.spec,
+                message=f"{b.spec} has the {b.operations} operations of {parts}: a bundle of specs also audited, "
+                        "so it is audited once, through them",
+                severity=Severity.INFO, location=Location(b.spec, "", 1),
+                evidence={"bundle": b.spec, "parts": list(b.parts), "operations": b.operations},
+            ))
+    return out
