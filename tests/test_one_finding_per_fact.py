@@ -79,7 +79,7 @@ def test_an_old_baseline_still_matches_the_summary_of_a_broken_catalog_file(tmp_
 
 def test_the_same_fact_of_several_operations_is_one_finding_per_spec(tmp_path):
     # src/orders.yaml and src/stock.yaml declare one operation each without an error response;
-    # dist/shop.yaml, their bundle, is left out (below). So API004 says it once per part spec...
+    # bundled/shop.yaml, their bundle, is left out (below). So API004 says it once per part spec...
     report = audit(DATA / "bundle")
     api004 = sorted((f["subject"].rsplit("/", 2)[-2:], f["message"]) for f in report["findings"] if f["check"] == "API004")
     assert [m for _, m in api004] == ["GET /orders declares only success responses: no 4xx, 5xx or default",
@@ -167,10 +167,10 @@ def test_shared_persistence_and_intimacy_on_the_same_edge_are_one_finding():
 # -- bundles ----------------------------------------------------------------------------------------
 
 def test_a_bundle_and_its_parts_are_audited_once():
-    # dist/shop.yaml holds GET /orders and GET /stock, the operations of src/orders.yaml and
+    # bundled/shop.yaml holds GET /orders and GET /stock, the operations of src/orders.yaml and
     # src/stock.yaml: it is their bundle.
     report = audit(DATA / "bundle")
-    assert not [f for f in report["findings"] if (f["location"] or {}).get("file", "").endswith("dist/shop.yaml")
+    assert not [f for f in report["findings"] if (f["location"] or {}).get("file", "").endswith("bundled/shop.yaml")
                 and f["check"] != "INV005"]
     [note] = [f for f in report["findings"] if f["check"] == "INV005"]
     assert note["severity"] == "info" and note["evidence"]["parts"][0].endswith("src/orders.yaml")
