@@ -3,10 +3,12 @@ or `swagger-cli bundle` output checked in beside its sources) has the same opera
 Auditing both reports every fact twice; the parts are kept (they are what people edit), the
 bundle's own results are left out, and one info line says so.
 
-A spec is a bundle when its operations (method + path) are exactly the union of those of two or more
-other specs, each a subset of it; or exactly those of one other spec with the same info.title (a
-copy). Of two copies, the one read from more files is kept (its `$ref`s reach the parts a bundler
-inlined into the other: it is the source), else the one first by name.
+A spec is a bundle when it is one self-contained document (a bundler inlines what it bundles) and
+its operations (method + path) are exactly the union of those of two or more other specs, each a
+subset of it; or exactly those of one other spec with the same info.title that is read from several
+files (its `$ref`s reach the parts the bundler inlined: it is the source). Two single-file specs
+with the same operations are not a bundle: they are usually two versions of one API (a legacy copy,
+a variant in another OpenAPI version), and each is audited.
 """
 
 from __future__ import annotations
@@ -35,8 +37,7 @@ def find_bundles(stack: Stack) -> list[Bundle]:
     specs = [s for s in stack.specs.values() if s.parsed and s.operations]
     ops = {s.display: frozenset((o.method.upper(), o.path) for o in s.operations) for s in specs}
     titles = {s.display: s.title for s in specs}
-    # The source before its copy: more documents first, then by name.
-    rank = {s.display: (-len(s.documents), s.display) for s in specs}
+    files = {s.display: len(s.documents) for s in specs}
     holders: dict[tuple[str, str], list[str]] = {}
     for name, operations in ops.items():
         for op in operations:
@@ -44,7 +45,7 @@ def find_bundles(stack: Stack) -> list[Bundle]:
     bundles: list[Bundle] = []
     taken: set[str] = set()
     for name in sorted(ops, key=lambda n: (-len(ops[n]), n)):  # larger first: a bundle before its parts
-        if name in taken:
+        if name in taken or files[name] > 1:
             continue
         mine = ops[name]
         sharing = {other for op in mine for other in holders[op]} - {name} - taken
@@ -56,7 +57,7 @@ def find_bundles(stack: Stack) -> list[Bundle]:
         if len(parts) >= 2 and not copies:
             bundles.append(Bundle(name, tuple(parts), len(mine)))
             taken.add(name)
-        elif copies and titles[copies[0]] == titles[name] and rank[copies[0]] < rank[name]:
+        elif copies and titles[copies[0]] == titles[name] and files[copies[0]] > 1:
             bundles.append(Bundle(name, (copies[0],), len(mine)))
             taken.add(name)
     return bundles
