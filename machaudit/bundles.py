@@ -1,7 +1,8 @@
 """Bundles audited once: a spec bundled from other specs of the audited folders (a `redocly bundle`
 or `swagger-cli bundle` output checked in beside its sources) has the same operations as its parts.
 Auditing both reports every fact twice; the parts are kept (they are what people edit), the
-bundle's own results are left out, and one info line says so.
+bundle's own results are left out, and one info line says so. Whether the bundle is a valid document
+(the SPC checks) is a fact of its own file, and stays: a bundler can break what its parts had right.
 
 A spec is a bundle when it is one self-contained document (a bundler inlines what it bundles) and
 its operations (method + path) are exactly the union of those of two or more other specs, each a
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.model import Stack
 
-NOTE_CHECK = "INV005"  # duplicate-entity: the same API described twice
+NOTE_CHECK = "INV005"
+DOCUMENT_CHECKS = "SPC"  # whether a file is a valid document: judged for every file  # duplicate-entity: the same API described twice
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Bundle:
     operations: int
 
     def covers(self, result: Result) -> bool:
+        if result.check_id.startswith(DOCUMENT_CHECKS):
+            return False
         if result.subject == self.spec or result.subject.startswith(self.spec + " "):
             return True
         return result.location is not None and result.location.file == self.spec and not result.subject.startswith(self.parts)
@@ -74,7 +78,7 @@ def audit_once(results: list[Result], bundles: list[Bundle], note: bool) -> list
             out.append(Result(
                 check_id=NOTE_CHECK, check_name="duplicate-entity", state=State.FAIL, subject=b.spec,
                 message=f"{b.spec} has the {b.operations} operations of {parts}: a bundle of specs also audited, "
-                        "so it is audited once, through them",
+                        "so its design is audited once, through them (its validity as a document, on its own)",
                 severity=Severity.INFO, location=Location(b.spec, "", 1),
                 evidence={"bundle": b.spec, "parts": list(b.parts), "operations": b.operations},
             ))

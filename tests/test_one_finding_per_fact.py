@@ -174,4 +174,4 @@ def test_a_bundle_and_its_parts_are_audited_once():
                 and f["check"] != "INV005"]
     [note] = [f for f in report["findings"] if f["check"] == "INV005"]
     assert note["severity"] == "info" and note["evidence"]["parts"][0].endswith("src/orders.yaml")
-    assert "a bundle of specs also audited, so it is audited once, through them" in note["message"]
+    assert "a bundle of specs also audited, so its design is audited once, through them" in note["message"]
