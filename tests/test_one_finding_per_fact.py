@@ -11,7 +11,9 @@ import json
 import shutil
 from pathlib import Path
 
-from machaudit.findings import Result, Severity, State
+from dataclasses import replace
+
+from machaudit.findings import Location, Result, Severity, State
 from machaudit.spec_wide import merge_spec_wide, operation_fact
 from tests.conftest import SAMPLES, run_cli
 
@@ -133,9 +135,22 @@ def result(subject: str, message: str, severity=Severity.LOW, check="API004") ->
 
 
 def test_only_results_whose_sentence_is_about_the_operation_are_merged():
-    assert operation_fact(result("s.yaml GET /a", "GET /a has no x")) == ("s.yaml", "GET /a", "has no x")
+    def said(found):
+        return found and (found.spec, found.operation, found.fact)
+
+    assert said(operation_fact(result("s.yaml GET /a", "GET /a has no x"))) == ("s.yaml", "GET /a", "has no x")
     assert operation_fact(result("s.yaml GET /a", "the spec has no x: GET /a")) is None
     assert operation_fact(result("s.yaml", "GET /a has no x")) is None
+    assert said(operation_fact(result("my specs/s.yaml GET /a", "GET /a has no x"))) == ("my specs/s.yaml", "GET /a", "has no x")
+    assert said(operation_fact(result("s.yaml webhook order.paid POST", "webhook order.paid POST is a contract"))) == \
+        ("s.yaml", "webhook order.paid POST", "is a contract")
+    # A validator's sentence located at an operation, and one located elsewhere.
+    at_op = replace(result("s.yaml", "'responses' is a required property at /paths/~1a~1{id}/get", check="SPC001"),
+                    location=Location("s.yaml", "/paths/~1a~1{id}/get"))
+    assert said(operation_fact(at_op)) == ("s.yaml", "GET /a/{id}", "'responses' is a required property")
+    in_schema = replace(result("s.yaml", "bad at /components/schemas/A", check="SPC001"),
+                        location=Location("s.yaml", "/components/schemas/A"))
+    assert operation_fact(in_schema) is None
     merged = merge_spec_wide([
         result("s.yaml GET /a", "GET /a has no x"),
         result("s.yaml GET /b", "GET /b has no x"),
@@ -175,3 +190,20 @@ def test_a_bundle_and_its_parts_are_audited_once():
     [note] = [f for f in report["findings"] if f["check"] == "INV005"]
     assert note["severity"] == "info" and note["evidence"]["parts"][0].endswith("src/orders.yaml")
     assert "a bundle of specs also audited, so its design is audited once, through them" in note["message"]
+
+
+def test_a_validator_error_repeated_at_every_operation_is_one_finding():
+    # Operations written as `get: {$ref: ...}` (DigitalOcean's public spec does this 659 times): the
+    # validator says the same of each. Said once, with the operations; another text stays apart.
+    def at(path: str, method: str, text: str) -> Result:
+        pointer = f"/paths/{path.replace('/', '~1')}/{method}"
+        return replace(result("s.yaml", f"{text} at {pointer}", Severity.HIGH, "SPC001"), location=Location("s.yaml", pointer))
+
+    merged = merge_spec_wide([at("/a", "get", "'responses' is a required property"),
+                              at("/b", "post", "'responses' is a required property"),
+                              at("/b", "post", "'$ref' does not match any of the regexes: '^x-'")], {"s.yaml": 2})
+    assert [(r.subject, r.message) for r in merged] == [
+        ("s.yaml", "2 of 2 operations (GET /a, POST /b): 'responses' is a required property"),
+        ("s.yaml", "'$ref' does not match any of the regexes: '^x-' at /paths/~1b/post"),
+    ]
+    assert merged[0].location.pointer == "/paths/~1a/get" and len(merged[0].covers) == 2
