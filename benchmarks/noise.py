@@ -30,6 +30,7 @@ class Noise:
     findings: int
     top_check: str
     top_count: int
+    specs: int = 0
 
     @property
     def per_100_operations(self) -> float:
@@ -52,14 +53,14 @@ def measure(folder: Path) -> Noise:
     counts = Counter(f.check_id for f in findings)
     top, top_count = max(counts.items(), key=lambda kv: (kv[1], kv[0])) if counts else ("", 0)
     operations = sum(s["operations"] for s in report.specs)
-    return Noise(folder.name, operations, len(findings), top, top_count)
+    return Noise(folder.name, operations, len(findings), top, top_count, len(report.specs))
 
 
 def table(rows: list[Noise]) -> str:
-    lines = ["| corpus | operations | findings | per 100 ops | largest check | share |",
-             "|---|---:|---:|---:|---|---:|"]
+    lines = ["| corpus | specs | operations | findings | per 100 ops | largest check | share |",
+             "|---|---:|---:|---:|---:|---|---:|"]
     for r in rows:
-        lines.append(f"| {r.folder} | {r.operations} | {r.findings} | {r.per_100_operations:.1f} "
+        lines.append(f"| {r.folder} | {r.specs} | {r.operations} | {r.findings} | {r.per_100_operations:.1f} "
                      f"| {r.top_check or '-'} ({r.top_count}) | {r.top_share:.0f} % |")
     return "\n".join(lines)
 
