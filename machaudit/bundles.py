@@ -38,32 +38,30 @@ class Bundle:
 
 
 def find_bundles(stack: Stack) -> list[Bundle]:
-    specs = [s for s in stack.specs.values() if s.parsed and s.operations]
-    ops = {s.display: frozenset((o.method.upper(), o.path) for o in s.operations) for s in specs}
-    titles = {s.display: s.title for s in specs}
-    files = {s.display: len(s.documents) for s in specs}
-    holders: dict[tuple[str, str], list[str]] = {}
-    for name, operations in ops.items():
+    # Specs with the same operations are grouped first, so that many copies of one API (versions
+    # side by side) cost one comparison, not one per pair.
+    by_operations: dict[frozenset, list] = {}
+    for spec in sorted(stack.specs.values(), key=lambda s: s.display):
+        if spec.parsed and spec.operations:
+            by_operations.setdefault(frozenset((o.method.upper(), o.path) for o in spec.operations), []).append(spec)
+    sets = list(by_operations)
+    holders: dict[tuple[str, str], list[int]] = {}
+    for i, operations in enumerate(sets):
         for op in operations:
-            holders.setdefault(op, []).append(name)
+            holders.setdefault(op, []).append(i)
     bundles: list[Bundle] = []
-    taken: set[str] = set()
-    for name in sorted(ops, key=lambda n: (-len(ops[n]), n)):  # larger first: a bundle before its parts
-        if name in taken or files[name] > 1:
+    for i, mine in enumerate(sets):
+        same = by_operations[mine]
+        single = [s for s in same if len(s.documents) <= 1]  # a bundler's output is self-contained
+        smaller = [sets[j] for j in {j for op in mine for j in holders[op]} if sets[j] < mine]
+        parts = sorted(s.display for operations in smaller for s in by_operations[operations])
+        if len(parts) >= 2 and frozenset().union(*smaller) == mine:
+            bundles += [Bundle(s.display, tuple(parts), len(mine)) for s in single]
             continue
-        mine = ops[name]
-        sharing = {other for op in mine for other in holders[op]} - {name} - taken
-        parts = sorted(o for o in sharing if ops[o] <= mine)
-        union = frozenset().union(*(ops[p] for p in parts)) if parts else frozenset()
-        if union != mine:
-            continue
-        copies = [p for p in parts if ops[p] == mine]
-        if len(parts) >= 2 and not copies:
-            bundles.append(Bundle(name, tuple(parts), len(mine)))
-            taken.add(name)
-        elif copies and titles[copies[0]] == titles[name] and files[copies[0]] > 1:
-            bundles.append(Bundle(name, (copies[0],), len(mine)))
-            taken.add(name)
+        for spec in single:  # the bundled copy of a spec read from several files
+            source = next((o for o in same if len(o.documents) > 1 and o.title == spec.title), None)
+            if source is not None:
+                bundles.append(Bundle(spec.display, (source.display,), len(mine)))
     return bundles
 
 
@@ -78,7 +76,7 @@ def audit_once(results: list[Result], bundles: list[Bundle], note: bool) -> list
             out.append(Result(
                 check_id=NOTE_CHECK, check_name="duplicate-entity", state=State.FAIL, subject=b.spec,
                 message=f"{b.spec} has the {b.operations} operations of {parts}: a bundle of specs also audited, "
-                        "so its design is audited once, through them (its validity as a document, on its own)",
+                        "so its design is audited once, through them; its validity as a document is judged on its own",
                 severity=Severity.INFO, location=Location(b.spec, "", 1),
                 evidence={"bundle": b.spec, "parts": list(b.parts), "operations": b.operations},
             ))

@@ -207,3 +207,16 @@ def test_a_validator_error_repeated_at_every_operation_is_one_finding():
         ("s.yaml", "'$ref' does not match any of the regexes: '^x-' at /paths/~1b/post"),
     ]
     assert merged[0].location.pointer == "/paths/~1a/get" and len(merged[0].covers) == 2
+
+
+def test_a_bundled_copy_of_a_split_spec_is_audited_once_and_two_versions_twice():
+    # split/openapi.yaml reaches its operations through paths/returns.yaml; split/openapi.full.yaml is
+    # the same API (same title, GET and POST /returns) in one file: the bundler's copy. v1/returns.yaml
+    # and v2/returns.yaml are two single-file versions of another API: each audited.
+    report = audit(DATA / "copy")
+    notes = [f for f in report["findings"] if f["check"] == "INV005"]
+    assert [(Path(n["subject"]).name, [Path(p).name for p in n["evidence"]["parts"]]) for n in notes] == \
+        [("openapi.full.yaml", ["openapi.yaml"])]
+    api004 = sorted(Path(f["location"]["file"]).parent.name + "/" + Path(f["location"]["file"]).name
+                    for f in report["findings"] if f["check"] == "API004")
+    assert api004 == ["paths/returns.yaml", "v1/returns.yaml", "v2/returns.yaml"]
