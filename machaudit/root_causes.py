@@ -1,6 +1,7 @@
 """Root causes first: a catalog file that does not parse hides the entities it defines, so the
 references to them dangle (INV003), the specs it declares look undeclared (INV006) and the
-components whose relations it holds look isolated (ORC011). Those are not facts about the stack but
+components whose relations it holds look isolated (ORC011); a spec that does not parse leaves the
+APIs it defines without a usable definition (INV004). Those are not facts about the stack but
 consequences of one broken file: they become evidence gaps ("not judged"), and the broken file's
 finding gets one summary beside it ("4 references could not be checked: catalog/apis.yaml does not
 parse"), which stands for them in baselines.
@@ -27,8 +28,9 @@ NAME_LINE = re.compile(r"^[ \t-]*name:[ \t]*[\"']?([^\"'\s#]+)", re.MULTILINE)
 @dataclass(frozen=True)
 class BrokenFile:
     file: str  # as reports show it
-    text: str
-    names: frozenset[str]  # metadata.name values found in its text
+    text: str = ""
+    names: frozenset[str] = frozenset()  # metadata.name values found in its text
+    defines: frozenset[str] = frozenset()  # for a spec: the refs of the APIs whose definition it is
 
     def names_entity(self, ref: str) -> bool:
         return ref.rsplit("/", 1)[-1].rsplit(":", 1)[-1] in self.names
@@ -42,7 +44,8 @@ class Consequence:
     """One check whose failures can follow from a broken catalog file: what it names, and whether the
     broken file is the reason (a result, the broken file, the results already taken for consequences)."""
 
-    noun: str
+    noun: str  # plural
+    one: str  # singular
     follows: Callable[[Result, BrokenFile, list[Result]], bool]
 
 
@@ -61,10 +64,15 @@ def _relations_in(result: Result, broken: BrokenFile, taken: list[Result]) -> bo
         or broken.mentions(result.subject.rsplit("/", 1)[-1])
 
 
+def _definition_of(result: Result, broken: BrokenFile, _taken) -> bool:
+    return result.subject in broken.defines
+
+
 CONSEQUENCES: dict[str, Consequence] = {
-    "INV003": Consequence("references to entities it defines", _dangling_target),
-    "INV006": Consequence("specs it may declare", _spec_named),
-    "ORC011": Consequence("components whose relations it may hold", _relations_in),
+    "INV003": Consequence("references to entities it defines", "reference to an entity it defines", _dangling_target),
+    "INV006": Consequence("specs it may declare", "spec it may declare", _spec_named),
+    "ORC011": Consequence("components whose relations it may hold", "component whose relations it may hold", _relations_in),
+    "INV004": Consequence("APIs it defines", "API it defines", _definition_of),
 }
 
 
@@ -87,10 +95,20 @@ def _text(key: str) -> str:
         return ""
 
 
+def broken_specs(stack: Stack) -> list[BrokenFile]:
+    out = []
+    for spec in stack.specs.values():
+        if any(p.kind == "unparseable" for p in spec.problems):
+            apis = frozenset(api.ref for api in stack.apis_of_spec(spec.key))
+            if apis:
+                out.append(BrokenFile(spec.display, defines=apis))
+    return out
+
+
 def collapse_root_causes(results: list[Result], stack: Stack) -> list[Result]:
-    """Results with the consequences of each broken catalog file turned into evidence gaps, and one
-    summary finding per broken file that kept something from being checked."""
-    broken = [b for b in broken_catalog_files(stack) if b.text]
+    """Results with the consequences of each broken catalog file or spec turned into evidence gaps,
+    and one summary finding per broken file that kept something from being checked."""
+    broken = [b for b in broken_catalog_files(stack) if b.text] + broken_specs(stack)
     if not broken:
         return results
     roots = {r.subject: r for r in results if r.check_id == ROOT_CHECK and r.state is State.FAIL}
@@ -101,7 +119,7 @@ def collapse_root_causes(results: list[Result], stack: Stack) -> list[Result]:
         if root is None:
             continue  # the root is not reported (SPC002 not selected): nothing to fold into
         taken: list[Result] = []
-        for check_id, consequence in CONSEQUENCES.items():  # INV003 first: ORC011 asks what it took
+        for check_id, consequence in CONSEQUENCES.items():  # INV003 before ORC011, which asks what it took
             for i, result in enumerate(out):
                 if result.check_id == check_id and result.state is State.FAIL and consequence.follows(result, file, taken):
                     taken.append(result)
@@ -116,11 +134,14 @@ def _summary(root: Result, broken: BrokenFile, taken: list[Result]) -> Result:
     by_check: dict[str, list[str]] = {}
     for result in taken:
         by_check.setdefault(result.check_id, []).append(result.subject)
-    parts = [f"{len(subjects)} {CONSEQUENCES[check].noun} ({check})" for check, subjects in by_check.items()]
+    parts = [f"{len(subjects)} {CONSEQUENCES[check].noun if len(subjects) > 1 else CONSEQUENCES[check].one} ({check})"
+             for check, subjects in by_check.items()]
+    noun = "finding" if len(taken) == 1 else "findings"
     return standing_for(
         root, taken,
         severity=Severity.INFO,
-        message=f"{len(taken)} findings could not be checked because {broken.file} does not parse: "
-                + "; ".join(parts) + "; they are evidence gaps until the file is repaired",
+        message=f"{len(taken)} {noun} could not be checked because {broken.file} does not parse: "
+                + "; ".join(parts) + ("; they are evidence gaps" if len(taken) > 1 else "; it is an evidence gap")
+                + " until the file is repaired",
         evidence={"not_checked": by_check},
     )

@@ -77,6 +77,24 @@ def test_an_old_baseline_still_matches_the_summary_of_a_broken_catalog_file(tmp_
     assert [(f["severity"], f["new"]) for f in report["findings"] if f["check"] == "SPC002"] == [("high", False), ("info", False)]
 
 
+def test_a_spec_that_does_not_parse_is_one_finding_and_one_summary(tmp_path, monkeypatch):
+    # specs/orders.yaml leaves its info mapping unclosed (line 2, found on line 3); catalog/apis.yaml
+    # names it as the definition of orders-api. That the API has no usable definition is the same
+    # fact as the spec not parsing.
+    shutil.copytree(DATA / "broken-spec", tmp_path / "shop")
+    monkeypatch.chdir(tmp_path / "shop")
+    report = audit(Path("."))
+    assert [(f["severity"], f["subject"], f["message"]) for f in report["findings"] if f["check"] in ("SPC002", "INV004")
+            and "orders" in f["subject"]] == [
+        ("high", "specs/orders.yaml", "YAML error: did not find expected ',' or '}' (while parsing a flow mapping)"),
+        ("info", "specs/orders.yaml", "1 finding could not be checked because specs/orders.yaml does not parse: "
+                                      "1 API it defines (INV004); it is an evidence gap until the file is repaired"),
+    ]
+    [gap] = [g for g in report["evidence_gaps"] if g["check"] == "INV004"]
+    assert gap["subject"] == "api:default/orders-api"
+    assert gap["message"].startswith("not judged: specs/orders.yaml does not parse (the definition of API orders-api")
+
+
 # -- spec-wide facts --------------------------------------------------------------------------------
 
 def test_the_same_fact_of_several_operations_is_one_finding_per_spec(tmp_path):
