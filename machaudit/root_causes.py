@@ -31,6 +31,7 @@ class BrokenFile:
     text: str = ""
     names: frozenset[str] = frozenset()  # metadata.name values found in its text
     defines: frozenset[str] = frozenset()  # for a spec: the refs of the APIs whose definition it is
+    why: str = "does not parse"
 
     def names_entity(self, ref: str) -> bool:
         return ref.rsplit("/", 1)[-1].rsplit(":", 1)[-1] in self.names
@@ -98,10 +99,12 @@ def _text(key: str) -> str:
 def broken_specs(stack: Stack) -> list[BrokenFile]:
     out = []
     for spec in stack.specs.values():
-        if any(p.kind == "unparseable" for p in spec.problems):
+        # A remote definition left unfetched is a choice the INV004 finding explains (--allow-remote),
+        # not a broken file.
+        if "://" not in spec.key and any(p.kind == "unparseable" for p in spec.problems):
             apis = frozenset(api.ref for api in stack.apis_of_spec(spec.key))
             if apis:
-                out.append(BrokenFile(spec.display, defines=apis))
+                out.append(BrokenFile(spec.display, defines=apis, why="cannot be read"))
     return out
 
 
@@ -124,7 +127,7 @@ def collapse_root_causes(results: list[Result], stack: Stack) -> list[Result]:
                 if result.check_id == check_id and result.state is State.FAIL and consequence.follows(result, file, taken):
                     taken.append(result)
                     out[i] = replace(result, state=State.UNKNOWN,
-                                     message=f"not judged: {file.file} does not parse ({result.message})")
+                                     message=f"not judged: {file.file} {file.why} ({result.message})")
         if taken:
             summaries.append(_summary(root, file, taken))
     return out + summaries
@@ -140,7 +143,7 @@ def _summary(root: Result, broken: BrokenFile, taken: list[Result]) -> Result:
     return standing_for(
         root, taken,
         severity=Severity.INFO,
-        message=f"{len(taken)} {noun} could not be checked because {broken.file} does not parse: "
+        message=f"{len(taken)} {noun} could not be checked because {broken.file} {broken.why}: "
                 + "; ".join(parts) + ("; they are evidence gaps" if len(taken) > 1 else "; it is an evidence gap")
                 + " until the file is repaired",
         evidence={"not_checked": by_check},

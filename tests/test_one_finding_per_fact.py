@@ -87,12 +87,12 @@ def test_a_spec_that_does_not_parse_is_one_finding_and_one_summary(tmp_path, mon
     assert [(f["severity"], f["subject"], f["message"]) for f in report["findings"] if f["check"] in ("SPC002", "INV004")
             and "orders" in f["subject"]] == [
         ("high", "specs/orders.yaml", "YAML error: did not find expected ',' or '}' (while parsing a flow mapping)"),
-        ("info", "specs/orders.yaml", "1 finding could not be checked because specs/orders.yaml does not parse: "
+        ("info", "specs/orders.yaml", "1 finding could not be checked because specs/orders.yaml cannot be read: "
                                       "1 API it defines (INV004); it is an evidence gap until the file is repaired"),
     ]
     [gap] = [g for g in report["evidence_gaps"] if g["check"] == "INV004"]
     assert gap["subject"] == "api:default/orders-api"
-    assert gap["message"].startswith("not judged: specs/orders.yaml does not parse (the definition of API orders-api")
+    assert gap["message"].startswith("not judged: specs/orders.yaml cannot be read (the definition of API orders-api")
 
 
 # -- spec-wide facts --------------------------------------------------------------------------------
