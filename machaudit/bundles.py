@@ -5,16 +5,21 @@ bundle's own results are left out, and one info line says so. Whether the bundle
 (the SPC checks) is a fact of its own file, and stays: a bundler can break what its parts had right.
 
 A spec is a bundle when it is one self-contained document (a bundler inlines what it bundles) and
-its operations (method + path) are exactly the union of those of two or more other specs, each a
-subset of it; or exactly those of one other spec with the same info.title that is read from several
-files (its `$ref`s reach the parts the bundler inlined: it is the source). Two single-file specs
-with the same operations are not a bundle: they are usually two versions of one API (a legacy copy,
-a variant in another OpenAPI version), and each is audited.
+its operations are exactly those of two or more other specs that share none (the parts, each
+operation in exactly one of them); or exactly those of one other spec with the same info.title
+that is read from several files (its `$ref`s reach the parts the bundler inlined: it is the source)
+and lies beside it (same folder, a sibling folder such as dist/, or the folder above): farther
+apart, the same example API copied into two projects is not one bundled from the other.
+An operation is its method and path, with its operationId and summary, which a bundler keeps: specs
+that merely reuse paths (test cases, versions) do not match. Two single-file specs with the same
+operations are not a bundle either: they are usually two versions of one API (a legacy copy, a
+variant in another OpenAPI version), and each is audited.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from machaudit.findings import Location, Result, Severity, State
 from machaudit.model import Stack
@@ -43,7 +48,8 @@ def find_bundles(stack: Stack) -> list[Bundle]:
     by_operations: dict[frozenset, list] = {}
     for spec in sorted(stack.specs.values(), key=lambda s: s.display):
         if spec.parsed and spec.operations:
-            by_operations.setdefault(frozenset((o.method.upper(), o.path) for o in spec.operations), []).append(spec)
+            by_operations.setdefault(frozenset((o.method.upper(), o.path, o.operation_id, o.summary)
+                                               for o in spec.operations), []).append(spec)
     sets = list(by_operations)
     holders: dict[tuple[str, str], list[int]] = {}
     for i, operations in enumerate(sets):
@@ -55,14 +61,21 @@ def find_bundles(stack: Stack) -> list[Bundle]:
         single = [s for s in same if len(s.documents) <= 1]  # a bundler's output is self-contained
         smaller = [sets[j] for j in {j for op in mine for j in holders[op]} if sets[j] < mine]
         parts = sorted(s.display for operations in smaller for s in by_operations[operations])
-        if len(parts) >= 2 and frozenset().union(*smaller) == mine:
+        held = sum(len(operations) * len(by_operations[operations]) for operations in smaller)
+        if len(parts) >= 2 and held == len(mine) and frozenset().union(*smaller) == mine:  # each in one part
             bundles += [Bundle(s.display, tuple(parts), len(mine)) for s in single]
             continue
         for spec in single:  # the bundled copy of a spec read from several files
-            source = next((o for o in same if len(o.documents) > 1 and o.title == spec.title), None)
+            source = next((o for o in same if len(o.documents) > 1 and o.title == spec.title
+                           and _beside(spec.display, o.display)), None)
             if source is not None:
                 bundles.append(Bundle(spec.display, (source.display,), len(mine)))
     return bundles
+
+
+def _beside(copy: str, source: str) -> bool:
+    here, there = PurePosixPath(copy.replace("\\", "/")).parent, PurePosixPath(source.replace("\\", "/")).parent
+    return here in (there, there.parent) or here.parent == there.parent
 
 
 def audit_once(results: list[Result], bundles: list[Bundle], note: bool) -> list[Result]:
