@@ -100,8 +100,10 @@ def broken_specs(stack: Stack) -> list[BrokenFile]:
     out = []
     for spec in stack.specs.values():
         # A remote definition left unfetched is a choice the INV004 finding explains (--allow-remote),
-        # not a broken file.
-        if "://" not in spec.key and any(p.kind == "unparseable" for p in spec.problems):
+        # not a broken file; a GraphQL, AsyncAPI or protobuf file that is read but is no definition
+        # (a query-only document) has its own INV004 sentence saying what it is instead.
+        if "://" not in spec.key and spec.is_openapi and not spec.parsed \
+                and any(p.kind == "unparseable" for p in spec.problems):
             apis = frozenset(api.ref for api in stack.apis_of_spec(spec.key))
             if apis:
                 out.append(BrokenFile(spec.display, defines=apis, why="cannot be read"))
