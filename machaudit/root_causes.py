@@ -118,6 +118,10 @@ def collapse_root_causes(results: list[Result], stack: Stack) -> list[Result]:
         return results
     roots = {r.subject: r for r in results if r.check_id == ROOT_CHECK and r.state is State.FAIL}
     out = list(results)
+    candidates: dict[str, list[int]] = {}  # the failures that may be consequences, by check
+    for i, result in enumerate(out):
+        if result.check_id in CONSEQUENCES and result.state is State.FAIL:
+            candidates.setdefault(result.check_id, []).append(i)
     summaries = []
     for file in broken:
         root = roots.get(file.file)
@@ -125,8 +129,9 @@ def collapse_root_causes(results: list[Result], stack: Stack) -> list[Result]:
             continue  # the root is not reported (SPC002 not selected): nothing to fold into
         taken: list[Result] = []
         for check_id, consequence in CONSEQUENCES.items():  # INV003 before ORC011, which asks what it took
-            for i, result in enumerate(out):
-                if result.check_id == check_id and result.state is State.FAIL and consequence.follows(result, file, taken):
+            for i in candidates.get(check_id, ()):
+                result = out[i]
+                if result.state is State.FAIL and consequence.follows(result, file, taken):
                     taken.append(result)
                     out[i] = replace(result, state=State.UNKNOWN,
                                      message=f"not judged: {file.file} {file.why} ({result.message})")
