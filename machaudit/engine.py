@@ -8,6 +8,8 @@ import traceback
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Mapping
 
+from machaudit.baseline import is_known
+from machaudit.bundles import NOTE_CHECK, audit_once, find_bundles
 from machaudit.findings import NO_EVIDENCE, Location, Result, Severity, State
 from machaudit.graph import Graphs
 from machaudit.model import PHONE_TYPE, Stack, Suppression
@@ -15,6 +17,9 @@ from machaudit.policy import Policy
 from machaudit.scoring import score
 from machaudit.registry import CheckInfo
 from machaudit.report import AuditReport, CheckError, SuppressionUse
+from machaudit.overlaps import fold_overlaps
+from machaudit.root_causes import collapse_root_causes
+from machaudit.spec_wide import merge_spec_wide
 
 
 class CheckContext:
@@ -113,21 +118,30 @@ def run_checks(
         stack = validated()  # the report's spec summary says which specs are valid
     if locate is not None:
         _locate_all(results, locate)
+    # One finding per fact: a bundle's results give way to its parts'; consequences of a broken file fold into it; then suppressions, which
+    # name single findings; then overlapping checks give way to the one that says more, and what
+    # several operations of a spec share is said once per spec.
+    bundles = find_bundles(stack)
+    results = audit_once(results, bundles, note=any(c.id == NOTE_CHECK for c in checks))
+    results = collapse_root_causes(results, stack)
     results, uses = _apply_suppressions(results, stack.suppressions, checks)
+    judged = results  # coverage counts the subjects judged, before several are said in one finding
+    results = fold_overlaps(results)
+    results = merge_spec_wide(results, {s.display: len(s.operations) for s in stack.specs.values()})
     if baseline is not None:
-        results = [replace(r, known=True) if r.state is State.FAIL and r.fingerprint in baseline else r
+        results = [replace(r, known=True) if r.state is State.FAIL and is_known(r, baseline) else r
                    for r in results]
     results.sort(key=_order)
     return AuditReport(
         results=tuple(results),
         checks=checks,
-        inventory=_inventory(stack),
+        inventory=_inventory(stack, bundles),
         specs=tuple(_spec_summary(s) for s in stack.specs.values()),
         errors=tuple(errors),
         suppressions=tuple(uses),
         baseline_used=baseline is not None,
         journey=journey.to_dict() if journey is not None else None,
-        scores=score(results, checks, customer_channels=sum(1 for c in stack.channels if c.type != PHONE_TYPE)),
+        scores=score(judged, checks, customer_channels=sum(1 for c in stack.channels if c.type != PHONE_TYPE)),
         graph=_graph_data(graphs),
         sections=sections,
         duration_seconds=time.perf_counter() - started,
@@ -218,7 +232,7 @@ def _order(result: Result):
     return (state_rank, -result.severity, result.check_id, loc.file if loc else "", loc.line or 0 if loc else 0, result.subject)
 
 
-def _inventory(stack: Stack) -> dict[str, Any]:
+def _inventory(stack: Stack, bundles) -> dict[str, Any]:
     kinds: dict[str, int] = {}
     for entity in stack.entities.values():
         if not entity.inferred:
@@ -229,6 +243,7 @@ def _inventory(stack: Stack) -> dict[str, Any]:
         "channels": sorted(e.name for e in stack.channels),
         "specs": len(stack.specs),
         "operations": sum(len(s.operations) for s in stack.specs.values()),
+        "bundles": [{"spec": b.spec, "parts": list(b.parts)} for b in bundles],
     }
 
 

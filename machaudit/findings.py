@@ -74,6 +74,10 @@ class Result:
     evidence: Mapping[str, Any] = field(default_factory=lambda: NO_EVIDENCE)
     suppressed: str | None = None  # the reason, when a suppression covers this finding
     known: bool = False  # in the baseline: reported, but not new
+    # The findings this one stands for when several were one fact (the same fact of many operations
+    # of a spec, or what a broken file kept from being checked): (fingerprint, subject) of each.
+    # A baseline matches it when it knows every one of them (see machaudit.baseline).
+    covers: tuple[tuple[str, str], ...] = ()
 
     @property
     def blocking(self) -> bool:
@@ -82,13 +86,24 @@ class Result:
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity for baselines: rule, subject and JSON pointer, never line numbers."""
+        """Stable identity for baselines: rule, subject and JSON pointer, never line numbers; for a
+        finding that stands for several, the rule and the fingerprints of those it stands for."""
+        if self.covers:
+            raw = "\x1f".join((self.check_id, *sorted(fp for fp, _ in self.covers)))
+            return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
         pointer = self.location.pointer if self.location else ""
         raw = "\x1f".join((self.check_id, self.subject, pointer))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
     def with_location(self, location: Location) -> "Result":
         return replace(self, location=location)
+
+
+def standing_for(result: Result, members, **changes: Any) -> Result:
+    """`result` (with `changes`) as the one finding of a fact that `members` said several times: it
+    stands for each of them in baselines (see Result.covers)."""
+    covers = tuple(dict.fromkeys(pair for m in members for pair in (m.covers or ((m.fingerprint, m.subject),))))
+    return replace(result, covers=covers, **changes)
 
 
 def escape_pointer_token(token: object) -> str:

@@ -1,3 +1,4 @@
+from machaudit.findings import standing_for
 from machaudit.registry import check
 
 from machaudit_checks.data._location import (
@@ -29,6 +30,8 @@ def data_location_unknown(ctx):
     the vendor's data-processing agreement.
     """
     stack = ctx.stack
+    failed: dict[str, object] = {}  # holder ref -> its failure, held back to fold resources in
+    own_region_unknown: set[str] = set()  # resources whose location follows only from their users
     by_holder = {}
     for record in data_locations(stack):
         by_holder.setdefault(record.holder, []).append(record)
@@ -62,6 +65,7 @@ def data_location_unknown(ctx):
         elif place.provider:
             reason = f"provider {place.provider} is declared ({place.provider_source}) but no machaudit.io/region"
         elif holder.kind == "resource":
+            own_region_unknown.add(holder.ref)
             reason = ("no machaudit.io/provider or machaudit.io/region is declared on it or its system, and the components "
                       "that use it do not agree on a known region")
         else:
@@ -73,12 +77,34 @@ def data_location_unknown(ctx):
             # No catalog: the region is a catalog fact the inputs do not contain.
             yield ctx.unknown(holder.ref, message, first.location)
             continue
-        yield ctx.fail(
+        failed[holder.ref] = ctx.fail(
             holder.ref,
             message,
             holder.location,
             evidence={"holder": holder.ref, "records": [r.as_dict() for r in records]},
         )
+    yield from _fold_resources(stack, failed, own_region_unknown)
+
+
+def _fold_resources(stack, failed: dict, own_region_unknown: set[str]):
+    """A resource that declares no place of its own is where the components using it are: when they
+    are unknown too, that is one fact, reported on the first of those components (by ref)."""
+    folded: dict[str, list] = {}
+    for ref in sorted(own_region_unknown & failed.keys()):
+        users = sorted(c.ref for c in stack.components if ref in c.depends_on)
+        if users and all(u in failed for u in users):
+            folded.setdefault(users[0], []).append(failed.pop(ref))
+    for ref, finding in failed.items():
+        resources = folded.get(ref)
+        if resources:
+            names = ", ".join(r.subject.rpartition("/")[2] for r in resources)
+            finding = standing_for(
+                finding, [finding, *resources],
+                message=f"{finding.message}; so is where the resources it uses keep theirs ({names}), which "
+                        "declare no place of their own",
+                evidence={**finding.evidence, "resources": [dict(r.evidence) for r in resources]},
+            )
+        yield finding
 
 
 def _what(entity) -> str:

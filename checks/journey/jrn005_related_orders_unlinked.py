@@ -1,5 +1,6 @@
 import re
 
+from machaudit.findings import standing_for
 from machaudit.registry import check
 from machaudit.spec_analysis import SHIPMENT_WORDS, mentions, schema_properties
 
@@ -40,6 +41,7 @@ def related_orders_unlinked(ctx):
     shipping = sorted({a.name for a in ctx.stack.apis if (spec := ctx.stack.spec_of(a)) is not None
                        and any(mentions(op, SHIPMENT_WORDS) for op in spec.operations)})
     where = f"no operation of {', '.join(shipping)} consolidates deliveries" if shipping else "no API handles shipments"
+    unlinked = []
     for spec, name, schema, pointer in order_schemas:
         subject = f"{spec.display} {name}"
         fields = [".".join(path) for path, _ in schema_properties(spec, (spec.key, schema))]
@@ -47,9 +49,18 @@ def related_orders_unlinked(ctx):
         if linked or consolidation:
             yield ctx.passed(subject, f"grouping field {linked[0]}" if linked else "consolidation operation exists")
         else:
-            yield ctx.fail(
+            unlinked.append(ctx.fail(
                 subject,
                 f"schema {name} has no field linking related orders, and {where}",
                 spec.location(pointer),
                 evidence={"fields": fields[:40]},
-            )
+            ))
+    if len(unlinked) == 1:
+        yield unlinked[0]
+    elif unlinked:
+        # One fact of the stack (its orders cannot be linked), not one per order schema.
+        names = [f.subject for f in unlinked]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        yield standing_for(unlinked[0], unlinked, subject="order schemas",
+                           message=f"{len(names)} order schemas have no field linking related orders ({shown}), and {where}",
+                           evidence={"schemas": {f.subject: f.evidence["fields"] for f in unlinked}})

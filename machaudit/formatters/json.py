@@ -27,6 +27,9 @@ def result_dict(result: Result) -> dict[str, Any]:
         },
         "evidence": dict(result.evidence),
         "fingerprint": result.fingerprint,
+        # The findings this one says at once (one fact of several operations, or what a broken file
+        # kept from being checked): their fingerprints, which baselines match.
+        "stands_for": [fingerprint for fingerprint, _ in result.covers],
         "suppressed": None if result.suppressed is None else {"reason": result.suppressed},
         "new": not result.known,
     }

@@ -75,7 +75,7 @@ def _read_file(store: DocumentStore, key: str, catalog: Catalog) -> list[str]:
     try:
         documents = parse_documents(store.text(key), key, store.limits, notes)
     except DocumentError as exc:
-        catalog.problems.append(CatalogProblem("unreadable", f"cannot read catalog file: {exc.message}", Location(display, "", exc.line, exc.column)))
+        catalog.problems.append(CatalogProblem("unreadable", f"cannot read catalog file: {exc.message}", Location(display, "", exc.line, exc.column, key=key)))
         return []
     for note in notes:  # read, but not all as written (a lone surrogate, a huge integer)
         catalog.problems.append(CatalogProblem("unreadable", f"catalog file read with a change: {note.message}", Location(display, "", note.line, note.column)))
