@@ -23,7 +23,7 @@ UNSECURED, NOT_DECLARED, CONTRACT = "unsecured", "security-not-declared", "imple
 def unsecured_operation(ctx):
     """What: an operation no caller has to authenticate for, or whose contract does not say how
     they do. Three verdicts, each naming the evidence weighed:
-    - unsecured (high; critical when the response carries personal data, which are named): the
+    - unsecured (high; critical when the response carries personal data, named in the evidence): the
       operation applies an empty requirement (`security: []`, or `{}` beside others), or
       `x-amazon-apigateway-auth: NONE`, or nothing anywhere says it is secured;
     - security not declared in the contract (low; medium with personal data): no `security`
@@ -94,12 +94,13 @@ def unsecured_operation(ctx):
                 (Severity.MEDIUM if pii else Severity.LOW)
             yield ctx.fail(
                 subject,
-                f"{op.label} {why}"
-                + (f"; its response carries personal data ({', '.join(sorted({k for _, k in pii}))}): "
-                   f"{short_list(_examples(pii), 6)}" if pii else ""),
+                # Which personal data, field by field, is evidence: the message states the fact, so
+                # the same fact of several operations of a spec is one finding (machaudit/spec_wide.py).
+                f"{op.label} {why}" + ("; its response carries personal data" if pii else ""),
                 spec.location(op.pointer + ("/security" if _declared_on_operation(spec, op) else "")),
                 evidence={"verdict": verdict, "security": op.security, "schemes": facts.schemes,
-                          "weighed": evidence, "pii": [p for p, _ in pii]},
+                          "weighed": evidence, "pii": [p for p, _ in pii],
+                          "pii_kinds": sorted({k for _, k in pii}), "pii_examples": _examples(pii)},
                 severity=severity,
             )
         for label, pointer, security, wording in contracts:
