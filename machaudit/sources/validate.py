@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,6 +24,9 @@ class ValidationIssue:
     pointer: str
     message: str
     location: Location | None = None  # filled in where the text is at hand (workers, cache)
+    # The validator's own error this issue reports: its path as the library gives it (relative to
+    # the object a keyword validator was handed) and its message. Not cached: for the parity test.
+    origin: tuple[str, str] | None = field(default=None, compare=False)
 
 
 def spec_version(data: Any) -> str:
@@ -105,8 +108,9 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
         seen: set[ValidationIssue] = set()
         for error in _errors(validator):
             path = list(getattr(error, "absolute_path", None) or [])
+            origin = getattr(error, _ORIGIN, None) or (to_pointer(path), getattr(error, "message", str(error)))
             error, deeper = _most_relevant(error)
-            issue = ValidationIssue(to_pointer(path + deeper), _message(error))
+            issue = ValidationIssue(to_pointer(path + deeper), _message(error), origin=(origin[0], _short(origin[1])))
             # jsonschema reports an error again for every path of `$ref`s that leads to it (a default
             # under an `allOf` fan-out: thousands of times); once says it.
             if issue not in seen:
@@ -120,14 +124,21 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
             issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator"))
     except Exception as exc:  # the validator's own failures (bad $ref target, odd values)
         if refs_ok:
-            issues.append(ValidationIssue("", f"validation stopped: {type(exc).__name__}: {_short(str(exc))}"))
+            issues.append(ValidationIssue("", f"validation stopped: {type(exc).__name__}: {_short(str(exc))}",
+                                          origin=stopped_origin(exc)))
     finally:
         _steps_left = math.inf
         _release_validator_cache(cls)
     return issues
 
 
+def stopped_origin(exc: BaseException) -> tuple[str, str]:
+    """The origin of "validation stopped": the exception the validator raised instead of an error."""
+    return ("", f"raised {type(exc).__name__}")
+
+
 _BASE = "_machaudit_base"
+_ORIGIN = "_machaudit_origin"
 
 
 class ValidationBudgetExceeded(Exception):
@@ -168,9 +179,10 @@ _SCHEMA_VALIDATORS: dict[tuple[type, bool], Any] = {}
 
 
 def _schema_validator(cls):
-    """The JSON Schema phase: jsonschema-rs (compiled) answers "valid?" quickly; only a document it
-    rejects goes through the pure-Python validator, whose errors carry the sub-errors and paths
-    our messages are made of. Same findings, a fraction of the time for the (usual) valid spec."""
+    """The JSON Schema phase, with the backend openapi-spec-validator picks (`get_validator_backend`):
+    its errors are the library's errors, the same count and paths, and the same regex engine
+    deciding which `pattern` is "not a regex" (jsonschema-rs follows ECMA-262, Python's `re` does
+    not: `\\d{1-5}` is a literal to one and an error to the other)."""
     from machaudit.sources import validator_speedups
 
     key = (cls, validator_speedups.enabled())
@@ -179,12 +191,10 @@ def _schema_validator(cls):
         from openapi_spec_validator.schemas.backend.jsonschema import create_validator as python_validator
 
         schema = dict(_schema_of(cls))
-        fast = None
         if get_validator_backend() == "jsonschema-rs":
-            from openapi_spec_validator.schemas.backend.jsonschema_rs import create_validator as rs_validator
-
-            fast = rs_validator(schema)
-        _SCHEMA_VALIDATORS[key] = _TwoStep(fast, validator_speedups.crawled(schema) or python_validator(schema))
+            _SCHEMA_VALIDATORS[key] = _RustSchemaPhase(schema)
+        else:
+            _SCHEMA_VALIDATORS[key] = validator_speedups.crawled(schema) or python_validator(schema)
     return _SCHEMA_VALIDATORS[key]
 
 
@@ -196,15 +206,37 @@ def _schema_of(cls):
     return getattr(schemas, name)
 
 
-class _TwoStep:
-    def __init__(self, fast, thorough):
-        self.fast = fast
-        self.thorough = thorough
+class _RustSchemaPhase:
+    """jsonschema-rs, built as openapi-spec-validator builds it (`validator_cls_for(schema)(schema)`),
+    with its errors turned into jsonschema errors that keep what the library's adapter drops: the
+    sub-errors of a `oneOf`/`anyOf`, from which `_most_relevant` picks the message."""
+
+    def __init__(self, schema):
+        import jsonschema_rs
+
+        self.rust = jsonschema_rs.validator_cls_for(schema)(schema)
 
     def iter_errors(self, instance):
-        if self.fast is not None and self.fast.is_valid(instance):
-            return iter(())
-        return self.thorough.iter_errors(instance)
+        if self.rust.is_valid(instance):  # the usual case, answered without building errors
+            return
+        for error in self.rust.iter_errors(instance):
+            yield _from_rust(error)
+
+
+def _from_rust(error, parent_path: tuple = ()):
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    path = tuple(error.instance_path)
+    schema_path = list(error.schema_path)
+    kind = error.kind
+    context = [_from_rust(sub, path) for branch in (getattr(kind, "context", None) or ()) for sub in branch]
+    value = getattr(kind, "options", None) if type(kind).__name__ == "Enum" else None
+    # An OpenAPIValidationError already, so the library's wrapper keeps this object and its origin.
+    converted = OpenAPIValidationError(
+        error.message, validator=schema_path[-1] if schema_path else "", path=path[len(parent_path):],
+        context=context, validator_value=value, instance=error.instance, schema_path=schema_path)
+    setattr(converted, _ORIGIN, (to_pointer(list(path)), error.message))
+    return converted
 
 
 _UNKNOWN = object()
@@ -224,9 +256,13 @@ def _located(keyword_cls, suffix: tuple[str, ...] = ()):
             # The innermost validator knows where the error is; prefix its path in place (the
             # validator later copies errors, keeping `path` but not extra attributes).
             if base is not None and not getattr(error, _BASE, False) and hasattr(error, "path"):
+                if not isinstance(error, _validation_error()):
+                    error = _validation_error().create_from(error)  # as the library's wrapper would, keeping our marks
+                origin = getattr(error, _ORIGIN, None) or (to_pointer(list(error.path)), error.message)
                 error.path.extendleft(reversed(base))
                 try:
                     setattr(error, _BASE, True)
+                    setattr(error, _ORIGIN, origin)
                 except AttributeError:
                     pass
             yield error
@@ -236,6 +272,13 @@ def _located(keyword_cls, suffix: tuple[str, ...] = ()):
     if isinstance(value_validator, type):  # the "default" keyword: a JSON Schema validator class
         members["value_validator_cls"] = _counting(value_validator)
     return type(keyword_cls.__name__, (keyword_cls,), members)
+
+
+@functools.cache
+def _validation_error():
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    return OpenAPIValidationError
 
 
 @functools.cache
@@ -267,7 +310,7 @@ def _most_relevant(error: Any) -> tuple[Any, list]:
     stack = [(sub, list(sub.relative_path)) for sub in (getattr(error, "context", None) or ())]
     while stack:
         sub, path = stack.pop()
-        if sub.validator == "required" and "'$ref'" in sub.message:
+        if sub.validator == "required" and ("'$ref'" in sub.message or '"$ref"' in sub.message):
             continue
         if best is error or len(path) > len(best_path):
             best, best_path = sub, path
@@ -289,10 +332,22 @@ def _message(error: Any) -> str:
     message = getattr(error, "message", None) or str(error)
     instance = getattr(error, "instance", None)
     if isinstance(instance, (dict, list)):
-        shown = repr(instance)
-        if message.startswith(shown):  # a whole object repr'd says less than its location
-            message = ("the object" if isinstance(instance, dict) else "the list") + message[len(shown):]
+        # A whole object shown (repr'd by jsonschema, JSON with sorted keys by jsonschema-rs) says
+        # less than its location.
+        for shown in (repr(instance), _compact_json(instance)):
+            if shown and message.startswith(shown):
+                message = ("the object" if isinstance(instance, dict) else "the list") + message[len(shown):]
+                break
     return _short(message)
+
+
+def _compact_json(value: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return ""
 
 
 def _short(text: str, limit: int = 300) -> str:
