@@ -169,6 +169,10 @@ class SpecProblem:
     kind: str
     message: str
     location: Location
+    # "invalid" only: the validator's JSON pointer (as walked, through `$ref`s) and failing keyword,
+    # from which SPC001 tells structural errors from schema slips (sources/validator_classes.py).
+    pointer: str = ""
+    keyword: str = ""
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,8 @@ def validatable(spec: Spec) -> bool:
 
 def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIssue]) -> Spec:
     """The spec with the validator's issues added as "invalid" problems, located by pointer."""
-    invalid = tuple(SpecProblem("invalid", i.message, i.location or locate(store, spec.key, i.pointer))
+    invalid = tuple(SpecProblem("invalid", i.message, i.location or locate(store, spec.key, i.pointer),
+                                pointer=i.pointer, keyword=i.keyword)
                     for i in issues)
     return replace(spec, problems=spec.problems + invalid) if invalid else spec
 

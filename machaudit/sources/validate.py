@@ -24,6 +24,7 @@ class ValidationIssue:
     pointer: str
     message: str
     location: Location | None = None  # filled in where the text is at hand (workers, cache)
+    keyword: str = ""  # the validator keyword that failed ("type", "format", "required" …; "" for the rules)
     # The validator's own error this issue reports: its path as the library gives it (relative to
     # the object a keyword validator was handed) and its message. Not cached: for the parity test.
     origin: tuple[str, str] | None = field(default=None, compare=False)
@@ -110,7 +111,10 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
             path = list(getattr(error, "absolute_path", None) or [])
             origin = getattr(error, _ORIGIN, None) or (to_pointer(path), getattr(error, "message", str(error)))
             error, deeper = _most_relevant(error)
-            issue = ValidationIssue(to_pointer(path + deeper), _message(error), origin=(origin[0], _short(origin[1])))
+            keyword = getattr(error, "validator", "")
+            issue = ValidationIssue(to_pointer(path + deeper), _message(error),
+                                    keyword=keyword if isinstance(keyword, str) else "",
+                                    origin=(origin[0], _short(origin[1])))
             # jsonschema reports an error again for every path of `$ref`s that leads to it (a default
             # under an `allOf` fan-out: thousands of times); once says it.
             if issue not in seen:
@@ -324,6 +328,8 @@ def _most_relevant(error: Any) -> tuple[Any, list]:
 
 
 class _Message:
+    validator = "enum"
+
     def __init__(self, message: str):
         self.message = message
 

@@ -367,20 +367,21 @@ def _read_cache(cache_dir: Path, digest: str) -> list[ValidationIssue] | None:
     issues = []
     for item in data:
         if not (isinstance(item, dict) and set(item) == _CACHED_FIELDS
-                and all(isinstance(item[k], str) for k in ("pointer", "message", "file", "at"))
+                and all(isinstance(item[k], str) for k in ("pointer", "message", "keyword", "file", "at"))
                 and all(item[k] is None or (type(item[k]) is int and item[k] >= 0) for k in ("line", "column"))):
             return None
         issues.append(ValidationIssue(item["pointer"], item["message"],
-                                      Location(item["file"], item["at"], item["line"], item["column"])))
+                                      Location(item["file"], item["at"], item["line"], item["column"]),
+                                      keyword=item["keyword"]))
     return issues
 
 
-_CACHED_FIELDS = {"pointer", "message", "file", "at", "line", "column"}
+_CACHED_FIELDS = {"pointer", "message", "keyword", "file", "at", "line", "column"}
 
 
 def _write_cache(cache_dir: Path, digest: str, issues: list[ValidationIssue]) -> None:
     _write_json(_cache_file(cache_dir, digest), [
-        {"pointer": i.pointer, "message": i.message, "file": i.location.file, "at": i.location.pointer,
+        {"pointer": i.pointer, "message": i.message, "keyword": i.keyword, "file": i.location.file, "at": i.location.pointer,
          "line": i.location.line, "column": i.location.column}
         for i in issues])
 
