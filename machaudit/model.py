@@ -163,7 +163,8 @@ class SpecProblem:
     """Something wrong with a spec file, found while reading it.
 
     kind: "invalid" (validator error), "unparseable" (not readable / not OpenAPI / over a limit),
-    "unresolved-ref" ($ref that does not resolve, leaves the root, or is remote).
+    "unresolved-ref" ($ref that does not resolve or leaves the root), "remote-ref" (a remote
+    document not fetched: one per URL per spec).
     """
 
     kind: str

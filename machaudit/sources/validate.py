@@ -57,7 +57,7 @@ class _StoreHandlers(dict):
     def _read(self, uri: str) -> Any:
         from urllib.request import url2pathname  # (urllib.request imports http.client: not at startup)
 
-        key = uri if is_url(uri) else os.path.normpath(url2pathname(urlsplit(uri).path))
+        key = self.store.map_url(uri) if is_url(uri) else os.path.normpath(url2pathname(urlsplit(uri).path))
         if not self.store.inside_roots(key) or (is_url(key) and not self.store.allow_remote_refs):
             raise DocumentError(f"{uri} is outside what may be read")
         return self.store.load(key)

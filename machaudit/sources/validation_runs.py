@@ -47,7 +47,13 @@ class Request:
 
 
 def request_for(spec: Spec) -> Request:
-    return Request(spec.key, spec.version, not any(p.kind == "unresolved-ref" for p in spec.problems), spec.files)
+    return Request(spec.key, spec.version, refs_resolve(spec), spec.files)
+
+
+def refs_resolve(spec: Spec) -> bool:
+    """Whether every `$ref` of the spec was followed: where one was not, the validator stops at it
+    (reported as SPC003, or as its evidence gap for a remote one), not as SPC001."""
+    return not any(p.kind in ("unresolved-ref", "remote-ref") for p in spec.problems)
 
 
 def default_cache_dir() -> Path:
@@ -91,7 +97,8 @@ class ValidationRun:
                 release(early, wait=False)
             return
         self._pool = early or new_pool(min(self.jobs, len(keys)))
-        store = (self.store.roots, self.store.limits, self.store.allow_remote_refs, self.remote_allow_hosts)
+        store = (self.store.roots, self.store.limits, self.store.allow_remote_refs, self.remote_allow_hosts,
+                 self.store.ref_map)
         # Largest first, so one big spec does not start last and hold up the end of the run.
         for key in sorted(keys, key=lambda k: -sizes[k]):
             if task is not None and task[:2] == (key, store):
@@ -217,7 +224,7 @@ def start_early(paths: list[str], jobs: int) -> None:
     except DocumentError:
         return  # the audit reads it again and reports why
     expect_early(key, stamp, limits, lambda: whole)
-    store = ([Path(key).resolve().parent], limits, False, ())  # as `discover` makes them for one file
+    store = ([Path(key).resolve().parent], limits, False, (), ())  # as `discover` makes them for one file
     _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store, (stamp, marshal.dumps(whole))))
 
 
@@ -251,7 +258,7 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) \
     `handed`: what `start_early` parsed of the spec file: (stamp, marshalled document)."""
     from machaudit.sources.openapi import read_spec, validatable
 
-    roots, limits, allow_remote, allow_hosts = store
+    roots, limits, allow_remote, allow_hosts, ref_map = store
     if handed is not None:
         stamp, marshalled = handed
         document = without_collector(lambda: marshal.loads(marshalled))
@@ -261,7 +268,7 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) \
 
         _worker_fetchers[limits, allow_hosts] = make_fetcher(limits, allow_hosts=allow_hosts)
     fetch = _worker_fetchers.get((limits, allow_hosts)) if allow_remote else None
-    spec_store = DocumentStore(list(roots), limits, fetch, allow_remote)
+    spec_store = DocumentStore(list(roots), limits, fetch, allow_remote, ref_map)
     for shared_key, (stamp, shared_limits, document) in _shared_documents.items():
         if shared_key != key:
             expect_early(shared_key, stamp, shared_limits, functools.partial(_same, document))

@@ -81,7 +81,7 @@ def classify(pointer: str, keyword: str, message: str, version: str) -> ErrorCla
             return ErrorClass(DOCUMENTATION_SLIP, Severity.LOW, documenting, _NO_CODE)
         return ErrorClass(STRUCTURAL, Severity.HIGH, "", "the document cannot be used as a contract as it is")
     sits_in = _schema_keyword(inner) or _keyword_of_error(keyword, message)
-    if sits_in == "required" and message.startswith("[]"):  # `required: []`: requires nothing, as meant
+    if sits_in == "required" and keyword == "minItems":  # `required: []`: requires nothing, as meant
         severity, why = Severity.LOW, _NO_CODE
     else:
         severity, why = SLIP_KEYWORDS.get(sits_in, (Severity.LOW, _NO_CODE))

@@ -18,7 +18,7 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
     # slips inside a JSON Schema
     ("/paths/~1a/get/parameters/0/schema/pattern", "format", '"\\\\d{1-5}" is not a "regex"', "3.0.3", (SLIP, M, "pattern")),
     ("/components/schemas/Price/properties/amount/exclusiveMaximum", "type", "False is not of type 'number'", "3.1.0", (SLIP, L, "exclusiveMaximum")),
-    ("/definitions/Order/required", "minItems", "[] should be non-empty", "2.0", (SLIP, L, "required")),
+    ("/definitions/Order/required", "minItems", "the list should be non-empty", "2.0", (SLIP, L, "required")),
     ("/definitions/Order/required", "type", "'id' is not of type 'array'", "2.0", (SLIP, M, "required")),
     ("/components/schemas/A/allOf/1/properties/b/items/default", "type", "'false' is not of type 'boolean'", "3.0.3", (SLIP, M, "default")),
     ("/components/schemas/A/properties/b", "additionalProperties", "Additional properties are not allowed ('Pattern' was unexpected)", "3.0.3", (SLIP, L, "Pattern")),
