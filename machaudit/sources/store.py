@@ -45,7 +45,7 @@ class DocumentStore:
         # as the roots are (the configuration decided which folders a map may name).
         self.ref_map = tuple(sorted(((prefix, os.path.realpath(folder)) for prefix, folder in ref_map),
                                     key=lambda pair: -len(pair[0])))
-        self._readable = self.roots + [Path(folder) for _, folder in self.ref_map]
+        self._mapped_folders = [Path(folder) for _, folder in self.ref_map]
         self.limits = limits
         self.fetch = fetch
         self.allow_remote_refs = allow_remote_refs
@@ -103,7 +103,8 @@ class DocumentStore:
             # os.path.realpath, not Path.resolve: that raises RuntimeError on a symlink loop; this
             # stops at the loop, inside the roots if the loop is, where reading it says ELOOP.
             path = Path(os.path.realpath(key))
-            self._inside[key] = any(path == root or root in path.parents for root in self._readable)
+            self._inside[key] = any(path == root or root in path.parents
+                                    for root in (*self.roots, *self._mapped_folders))
         return self._inside[key]
 
     def join(self, base_key: str, reference: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,9 +25,9 @@ class ValidationIssue:
     message: str
     location: Location | None = None  # filled in where the text is at hand (workers, cache)
     keyword: str = ""  # the validator keyword that failed ("type", "format", "required" …; "" for the rules)
-    # The validator's own error this issue reports: its path as the library gives it (relative to
-    # the object a keyword validator was handed) and its message. Not cached: for the parity test.
-    origin: tuple[str, str] | None = field(default=None, compare=False)
+    # The validator's own errors this issue reports: each its path as the library gives it (relative
+    # to the object a keyword validator was handed) and its message. Not cached: for the parity test.
+    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 def spec_version(data: Any) -> str:
@@ -106,30 +106,37 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
     try:
         _steps_left = steps
         validator = validator_type(data, base_uri=base_uri)
-        seen: set[ValidationIssue] = set()
+        seen: dict[tuple[str, str, str], int] = {}  # what an issue says -> its index in `issues`
         for error in _errors(validator):
             path = list(getattr(error, "absolute_path", None) or [])
-            origin = getattr(error, _ORIGIN, None) or (to_pointer(path), getattr(error, "message", str(error)))
+            pointer, message = getattr(error, _ORIGIN, None) or (to_pointer(path), getattr(error, "message", str(error)))
+            origin = (pointer, _short(message))
             error, deeper = _most_relevant(error)
             keyword = getattr(error, "validator", "")
             issue = ValidationIssue(to_pointer(path + deeper), _message(error),
-                                    keyword=keyword if isinstance(keyword, str) else "",
-                                    origin=(origin[0], _short(origin[1])))
+                                    keyword=keyword if isinstance(keyword, str) else "", origins=(origin,))
             # jsonschema reports an error again for every path of `$ref`s that leads to it (a default
-            # under an `allOf` fan-out: thousands of times); once says it.
-            if issue not in seen:
-                seen.add(issue)
+            # under an `allOf` fan-out: thousands of times); and both phases report a `pattern` that
+            # is no regex to either engine, quoted as JSON by one and as Python by the other: once
+            # says it.
+            said = (issue.pointer, issue.keyword, issue.message.replace('"', "'"))
+            if said not in seen:
+                seen[said] = len(issues)
                 issues.append(issue)
+            elif origin not in issues[seen[said]].origins:
+                first = issues[seen[said]]
+                issues[seen[said]] = replace(first, origins=first.origins + (origin,))
     except ValidationBudgetExceeded:
         issues.append(ValidationIssue("", f"validation stopped: the spec needs more than {steps:,} validation "
                                           f"steps ([limits] validation-steps); the errors found until then are reported"))
-    except RecursionError:
+    except RecursionError as exc:
         if refs_ok:  # otherwise a circular $ref (reported as SPC003) is the cause
-            issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator"))
+            issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator",
+                                          origins=(stopped_origin(exc),)))
     except Exception as exc:  # the validator's own failures (bad $ref target, odd values)
         if refs_ok:
             issues.append(ValidationIssue("", f"validation stopped: {type(exc).__name__}: {_short(str(exc))}",
-                                          origin=stopped_origin(exc)))
+                                          origins=(stopped_origin(exc),)))
     finally:
         _steps_left = math.inf
         _release_validator_cache(cls)

@@ -8,7 +8,9 @@ lies inside a Schema Object: `components/schemas/*`, Swagger's `definitions/*`, 
 `tags/*`, `externalDocs/*`, the `example`/`examples` of a parameter or media type. Everything else is a
 *structural error*: the document cannot be used as a contract as it
 is (a missing `info` or `paths`, a parameter with `in: querie`, an operation that is not an object,
-a path parameter nobody declares, a validation that had to stop). Structural errors stay high.
+a path parameter nobody declares, a `$ref` where none is allowed, a validation that had to stop).
+Structural errors stay high. An *unknown field* outside a schema (a misspelt `paramters`, a Swagger
+2 `enum` directly on an OpenAPI 3 parameter) is medium: tools ignore it, so what it meant is lost.
 
 A slip is graded by the schema keyword it sits in (`SLIP_KEYWORDS`): medium where a client
 generator produces something else because of it (a type, the shape of an object, a default value
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from machaudit.findings import Severity, split_pointer
 
 STRUCTURAL = "structural error"
+UNKNOWN_FIELD = "unknown field"
 SLIP = "schema slip"
 DOCUMENTATION_SLIP = "documentation slip"
 
@@ -54,7 +57,10 @@ _NAMED_MAPS = {"parameters", "responses", "headers", "requestBodies", "schemas",
 # Swagger 2: a non-body parameter, a header and `items` carry schema keywords themselves.
 _V2_SCHEMA_LIKE = (set(SLIP_KEYWORDS) - {"required", "$ref", "properties", "additionalProperties", "allOf"}) \
     | {"collectionFormat"}
-_UNEXPECTED = re.compile(r"^Additional properties are not allowed \('([^']+)'")
+# "Additional properties are not allowed ('a', 'b' were unexpected)" (both backends; "Unevaluated"
+# in 3.1), "'a' does not match any of the regexes: '^x-'" (jsonschema on `patternProperties`).
+_UNEXPECTED = re.compile(r"^(?:Additional|Unevaluated) properties are not allowed \(((?:'[^']*'(?:, )?)+) (?:was|were) unexpected\)"
+                         r"|^'([^']*)' does not match any of the regexes")
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class ErrorClass:
     def describe(self) -> str:
         if self.name == STRUCTURAL:
             return f"{STRUCTURAL}: {self.why}"
+        if self.name == UNKNOWN_FIELD:
+            return f"{UNKNOWN_FIELD} `{self.keyword}`: {self.why}"
         return f"{self.name} in `{self.keyword}`: {self.why}"
 
 
@@ -79,6 +87,10 @@ def classify(pointer: str, keyword: str, message: str, version: str) -> ErrorCla
         documenting = _documentation(tokens)
         if documenting:
             return ErrorClass(DOCUMENTATION_SLIP, Severity.LOW, documenting, _NO_CODE)
+        unexpected = _unexpected(message)
+        if unexpected and "$ref" not in unexpected:  # a `$ref` where none may be: tools do not follow it
+            return ErrorClass(UNKNOWN_FIELD, Severity.MEDIUM, unexpected[0],
+                              "tools ignore it, and what a misspelt field meant is lost to them")
         return ErrorClass(STRUCTURAL, Severity.HIGH, "", "the document cannot be used as a contract as it is")
     sits_in = _schema_keyword(inner) or _keyword_of_error(keyword, message)
     if sits_in == "required" and keyword == "minItems":  # `required: []`: requires nothing, as meant
@@ -132,7 +144,14 @@ def _schema_keyword(inner: list[str]) -> str:
 
 def _keyword_of_error(keyword: str, message: str) -> str:
     """For an error about a schema as a whole: an unexpected keyword it names, else the failing one."""
-    unexpected = _UNEXPECTED.match(message)
-    if unexpected:
-        return unexpected.group(1)
-    return keyword
+    unexpected = _unexpected(message)
+    return unexpected[0] if unexpected else keyword
+
+
+def _unexpected(message: str) -> list[str]:
+    """The fields an "are not allowed" error names, most consequential first ([] for other errors)."""
+    found = _UNEXPECTED.match(message)
+    if not found:
+        return []
+    names = re.findall(r"'([^']*)'", found.group(1)) if found.group(1) else [found.group(2)]
+    return sorted(names, key=lambda name: (-SLIP_KEYWORDS.get(name, (Severity.LOW, ""))[0], name))

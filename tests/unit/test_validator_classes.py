@@ -3,7 +3,7 @@
 import pytest
 
 from machaudit.findings import Severity
-from machaudit.sources.validator_classes import DOCUMENTATION_SLIP, SLIP, STRUCTURAL, classify
+from machaudit.sources.validator_classes import DOCUMENTATION_SLIP, SLIP, STRUCTURAL, UNKNOWN_FIELD, classify
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
@@ -15,6 +15,12 @@ H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
     ("/paths/~1a/get", "additionalProperties", "Additional properties are not allowed ('$ref' was unexpected)", "3.0.0", (STRUCTURAL, H, "")),
     ("/components/parameters/schema/in", "enum", "'x' is not one of ['query']", "3.0.3", (STRUCTURAL, H, "")),  # a parameter named "schema"
     ("/paths/~1schema/get", "required", '"responses" is a required property', "3.0.3", (STRUCTURAL, H, "")),
+    # unknown fields outside schemas: ignored by tools
+    ("", "additionalProperties", "Additional properties are not allowed ('deprecated' was unexpected)", "3.0.0", (UNKNOWN_FIELD, M, "deprecated")),
+    ("/components/parameters/state", "additionalProperties", "Additional properties are not allowed ('enum' was unexpected)", "3.0.1", (UNKNOWN_FIELD, M, "enum")),
+    ("/servers/0", "unevaluatedProperties", "Unevaluated properties are not allowed ('wrong', 'type' were unexpected)", "3.2.0", (UNKNOWN_FIELD, M, "type")),
+    ("/paths/~1a/get", "additionalProperties", "Additional properties are not allowed ('$ref', 'x' were unexpected)", "3.0.0", (STRUCTURAL, H, "")),
+    ("/paths/~1a", "patternProperties", "'paramters' does not match any of the regexes: '^x-'", "3.0.3", (UNKNOWN_FIELD, M, "paramters")),
     # slips inside a JSON Schema
     ("/paths/~1a/get/parameters/0/schema/pattern", "format", '"\\\\d{1-5}" is not a "regex"', "3.0.3", (SLIP, M, "pattern")),
     ("/components/schemas/Price/properties/amount/exclusiveMaximum", "type", "False is not of type 'number'", "3.1.0", (SLIP, L, "exclusiveMaximum")),
@@ -39,3 +45,5 @@ def test_the_description_says_the_class_and_why():
         "structural error: the document cannot be used as a contract as it is"
     assert classify("/components/schemas/A/pattern", "format", "x", "3.0.3").describe() == \
         "schema slip in `pattern`: a client generator produces other types or code from it"
+    assert classify("/paths/~1a/get", "additionalProperties", "Additional properties are not allowed ('paramters' was unexpected)",
+                    "3.0.3").describe() == "unknown field `paramters`: tools ignore it, and what a misspelt field meant is lost to them"
