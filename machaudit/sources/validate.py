@@ -239,13 +239,13 @@ def _from_rust(error, parent_path: tuple = ()):
 
     path = tuple(error.instance_path)
     schema_path = list(error.schema_path)
-    kind = error.kind
+    kind = getattr(error, "kind", None)  # (older jsonschema-rs: no sub-errors, the top message only)
     context = [_from_rust(sub, path) for branch in (getattr(kind, "context", None) or ()) for sub in branch]
     value = getattr(kind, "options", None) if type(kind).__name__ == "Enum" else None
     # An OpenAPIValidationError already, so the library's wrapper keeps this object and its origin.
     converted = OpenAPIValidationError(
         error.message, validator=schema_path[-1] if schema_path else "", path=path[len(parent_path):],
-        context=context, validator_value=value, instance=error.instance, schema_path=schema_path)
+        context=context, validator_value=value, instance=getattr(error, "instance", None), schema_path=schema_path)
     setattr(converted, _ORIGIN, (to_pointer(list(path)), error.message))
     return converted
 
