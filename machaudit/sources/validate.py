@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 from pathlib import Path
@@ -25,9 +26,10 @@ class ValidationIssue:
     message: str
     location: Location | None = None  # filled in where the text is at hand (workers, cache)
     keyword: str = ""  # the validator keyword that failed ("type", "format", "required" …; "" for the rules)
-    # The validator's own errors this issue reports: each its path as the library gives it (relative
-    # to the object a keyword validator was handed) and its message. Not cached: for the parity test.
-    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # The validator's own errors this issue reports, each (its path as the library gives it, relative
+    # to the object a keyword validator was handed; its message) with how often the library yielded
+    # it. Not cached: for the parity test (tests/test_validator_parity.py).
+    origins: tuple[tuple[tuple[str, str], int], ...] = field(default=(), compare=False)
 
 
 def spec_version(data: Any) -> str:
@@ -102,6 +104,7 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
     base_uri = key if is_url(key) else Path(key).as_uri()
     validator_type = _store_validator(cls, store)
     issues: list[ValidationIssue] = []
+    absorbed: list[Counter] = []  # per issue: the library's errors it reports, and how often
     steps = store.limits.validation_steps
     try:
         _steps_left = steps
@@ -114,7 +117,7 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
             error, deeper = _most_relevant(error)
             keyword = getattr(error, "validator", "")
             issue = ValidationIssue(to_pointer(path + deeper), _message(error),
-                                    keyword=keyword if isinstance(keyword, str) else "", origins=(origin,))
+                                    keyword=keyword if isinstance(keyword, str) else "")
             # jsonschema reports an error again for every path of `$ref`s that leads to it (a default
             # under an `allOf` fan-out: thousands of times); and both phases report a `pattern` that
             # is no regex to either engine, quoted as JSON by one and as Python by the other: once
@@ -123,23 +126,24 @@ def validate(store: DocumentStore, key: str, data: Any, version: str, refs_ok: b
             if said not in seen:
                 seen[said] = len(issues)
                 issues.append(issue)
-            elif origin not in issues[seen[said]].origins:
-                first = issues[seen[said]]
-                issues[seen[said]] = replace(first, origins=first.origins + (origin,))
+                absorbed.append(Counter())
+            absorbed[seen[said]][origin] += 1
     except ValidationBudgetExceeded:
         issues.append(ValidationIssue("", f"validation stopped: the spec needs more than {steps:,} validation "
                                           f"steps ([limits] validation-steps); the errors found until then are reported"))
     except RecursionError as exc:
         if refs_ok:  # otherwise a circular $ref (reported as SPC003) is the cause
             issues.append(ValidationIssue("", "validation stopped: the document nests too deeply for the validator",
-                                          origins=(stopped_origin(exc),)))
+                                          origins=((stopped_origin(exc), 1),)))
     except Exception as exc:  # the validator's own failures (bad $ref target, odd values)
         if refs_ok:
             issues.append(ValidationIssue("", f"validation stopped: {type(exc).__name__}: {_short(str(exc))}",
-                                          origins=(stopped_origin(exc),)))
+                                          origins=((stopped_origin(exc), 1),)))
     finally:
         _steps_left = math.inf
         _release_validator_cache(cls)
+    for index, origins in enumerate(absorbed):
+        issues[index] = replace(issues[index], origins=tuple(origins.items()))
     return issues
 
 
