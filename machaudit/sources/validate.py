@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
@@ -154,6 +155,7 @@ def stopped_origin(exc: BaseException) -> tuple[str, str]:
 
 _BASE = "_machaudit_base"
 _ORIGIN = "_machaudit_origin"
+_BRANCH = "_machaudit_branch"  # of a jsonschema-rs sub-error: the index of its oneOf/anyOf branch
 
 
 class ValidationBudgetExceeded(Exception):
@@ -238,19 +240,21 @@ class _RustSchemaPhase:
             yield _from_rust(error)
 
 
-def _from_rust(error, parent_path: tuple = ()):
+def _from_rust(error, parent_path: tuple = (), branch: int | None = None):
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     path = tuple(error.instance_path)
     schema_path = list(error.schema_path)
     kind = getattr(error, "kind", None)  # (older jsonschema-rs: no sub-errors, the top message only)
-    context = [_from_rust(sub, path) for branch in (getattr(kind, "context", None) or ()) for sub in branch]
+    context = [_from_rust(sub, path, index) for index, branch in enumerate(getattr(kind, "context", None) or ())
+               for sub in branch]
     value = getattr(kind, "options", None) if type(kind).__name__ == "Enum" else None
     # An OpenAPIValidationError already, so the library's wrapper keeps this object and its origin.
     converted = OpenAPIValidationError(
         error.message, validator=schema_path[-1] if schema_path else "", path=path[len(parent_path):],
         context=context, validator_value=value, instance=getattr(error, "instance", None), schema_path=schema_path)
     setattr(converted, _ORIGIN, (to_pointer(list(path)), error.message))
+    setattr(converted, _BRANCH, branch)
     return converted
 
 
@@ -319,30 +323,97 @@ def _errors(validator) -> Iterator[Any]:
 
 def _most_relevant(error: Any) -> tuple[Any, list]:
     """For "not valid under any of the given schemas", the sub-error that says what is wrong:
-    the deepest one, ignoring the branch that wanted a `$ref` instead."""
+    the deepest one of the branches meant, ignoring the branch that wanted a `$ref` instead."""
     best, best_path = error, []
-    allowed: list = []  # enum values of every branch that failed at the same place
-    stack = [(sub, list(sub.relative_path)) for sub in (getattr(error, "context", None) or ())]
+    # (sub-error, its path below `error`, the error whose alternative it is, its branch there)
+    stack = [(sub, list(sub.relative_path), id(error), _branch(sub))
+             for sub in _meant(getattr(error, "context", None) or ())]
+    visited = []
     while stack:
-        sub, path = stack.pop()
-        if sub.validator == "required" and ("'$ref'" in sub.message or '"$ref"' in sub.message):
+        sub, path, parent, branch = stack.pop()
+        if _wants_ref(sub):
             continue
-        if best is error or len(path) > len(best_path):
+        visited.append((sub, path, parent, branch))
+        # deeper is more specific; at the same depth, an error of its own beats "not valid under
+        # any of the given schemas"
+        if best is error or len(path) > len(best_path) or (
+                len(path) == len(best_path) and getattr(best, "context", None) and not sub.context):
             best, best_path = sub, path
-            allowed = []
-        if path == best_path and sub.validator == "enum" and isinstance(sub.validator_value, list):
+        stack.extend((s, path + list(s.relative_path), id(sub), _branch(s)) for s in _meant(sub.context or ()))
+    return _alternatives(best, best_path, visited), best_path
+
+
+def _alternatives(best: Any, path: list, visited: list) -> Any:
+    """Where alternatives fail at the same place, what any of them would take: every value an
+    `enum` there allows (`'querie' is not one of [...]`, `'file' is not one of [...]` for a `type`),
+    or the properties alternatives of one `oneOf`/`anyOf` require (`one of 'content', 'schema' is a
+    required property`: Schema XOR Content)."""
+    here = [(sub, parent, branch) for sub, sub_path, parent, branch in visited if sub_path == path]
+    allowed: list = []
+    for sub, _, _ in here:
+        if sub.validator == "enum" and isinstance(sub.validator_value, list):
             allowed += [v for v in sub.validator_value if v not in allowed]
-        stack.extend((s, path + list(s.relative_path)) for s in (sub.context or ()))
     if len(allowed) > 1:
-        best = _Message(f"{best.instance!r} is not one of {sorted(allowed, key=str)!r}")
-    return best, best_path
+        return _Message(f"{best.instance!r} is not one of {sorted(allowed, key=str)!r}", "enum")
+    required = [(sub, parent, branch) for sub, parent, branch in here if sub.validator == "required"]
+    if best.validator != "required" or len({parent for _, parent, _ in required}) != 1 \
+            or len({branch for _, _, branch in required}) < 2:
+        return best  # not alternatives of one choice (a required list of one schema: all are needed)
+    names = []
+    for sub, _, _ in required:
+        found = _REQUIRED.match(sub.message)
+        if found and found.group(1) not in names:
+            names.append(found.group(1))
+    return _Message(f"one of {', '.join(repr(n) for n in names)} is a required property", "required") \
+        if len(names) > 1 else best
+
+
+_REQUIRED = re.compile(r"""^['"](.*)['"] is a required property$""")
+
+
+def _meant(context) -> list:
+    """The sub-errors of the `oneOf`/`anyOf` branches the object may be meant for. Not the branch
+    that wants a `$ref` (the object has none), nor one whose discriminating property does not match
+    (one level down, checked by `enum`/`const`: a Swagger parameter's `in: query` against the body
+    parameter's `in: [body]`): that is another kind of object, whose errors would name the wrong
+    fix. All branches when every one is ruled out so (`in: querie`)."""
+    ruled_out = {_branch(sub) for sub in context if _mismatched(sub) or _wants_ref(sub)}
+    meant = [sub for sub in context if _branch(sub) not in ruled_out]
+    return meant or list(context)
+
+
+def _mismatched(sub) -> bool:
+    """A discriminating property that does not match: `enum`/`const` one level down, or a choice
+    on the same object all of whose alternatives mismatch so (Swagger's non-body parameter)."""
+    if sub.validator in ("enum", "const"):
+        return len(sub.relative_path) == 1
+    context = getattr(sub, "context", None)
+    if not context or len(sub.relative_path) != 0:
+        return False
+    branches: dict[Any, bool] = {}
+    for inner in context:
+        branches[_branch(inner)] = branches.get(_branch(inner), False) or _mismatched(inner) or _wants_ref(inner)
+    return all(branches.values())
+
+
+def _wants_ref(sub) -> bool:
+    """The error of the branch that would take a Reference Object (`$ref`) instead."""
+    return sub.validator == "required" and ("'$ref'" in sub.message or '"$ref"' in sub.message)
+
+
+def _branch(sub) -> Any:
+    """Which branch of its parent's `oneOf`/`anyOf` a sub-error comes from."""
+    branch = getattr(sub, _BRANCH, None)
+    if branch is None:  # jsonschema: the branch's index starts the path in the parent's schema
+        schema_path = getattr(sub, "relative_schema_path", None)
+        branch = schema_path[0] if schema_path else None
+    return branch
 
 
 class _Message:
-    validator = "enum"
-
-    def __init__(self, message: str):
+    def __init__(self, message: str, validator: str):
         self.message = message
+        self.validator = validator
 
 
 def _message(error: Any) -> str:
