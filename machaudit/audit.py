@@ -73,7 +73,7 @@ def run_audit(
         options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
                               read_catalog=not specs_only, limits=config.limits, journey_file=journey_file,
                               previous=list(previous), jobs=jobs, cache=cache,
-                              remote_allow_hosts=config.remote_allow_hosts)
+                              remote_allow_hosts=config.remote_allow_hosts, ref_map=config.ref_map)
         read = files_read if files_read is not None else []
         try:
             report = _audit_report(paths, options, chosen, config, known, progress or NullProgress(), read)

@@ -139,6 +139,18 @@ def load_config(checks, config_path, paths, flags):
                         from_tree=bool(path) and not explicit, tree=tree)
 
 
+def _ref_map_option(values: tuple[str, ...]) -> dict[str, str]:
+    """--ref-map PREFIX=DIR, repeated: {prefix: folder}. The folder follows the last `=` (URLs may hold one)."""
+    mapping = {}
+    for value in values:
+        prefix, equals, folder = value.rpartition("=")
+        if not equals or not prefix or not folder:
+            raise click.BadParameter(f"{value!r}: use PREFIX=DIR, e.g. https://raw.githubusercontent.com/org/repo/main/docs/=docs/",
+                                     param_hint="--ref-map")
+        mapping[prefix] = folder
+    return mapping
+
+
 def _tree_settings_note(config) -> None:
     from machaudit.formatters.safe_text import plain  # the file's folders are named by the audited tree
 
@@ -150,7 +162,7 @@ def _tree_settings_note(config) -> None:
 
 def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path=None, baseline=None, write_baseline=None, read_catalog=True, journey_file="",
-           previous=(), jobs=None, cache=True, title=None):
+           previous=(), jobs=None, cache=True, title=None, ref_maps=()):
     from machaudit.sources.validation_runs import start_early
     from machaudit.workers import job_count
 
@@ -163,6 +175,7 @@ def _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quie
     flags = {
         "fail-on": fail_on, "select": _split_list(select), "ignore": _split_list(ignore),
         "format": list(formats), "catalog": list(catalogs), "allow-remote": True if allow_remote else None,
+        "refs": {"map": _ref_map_option(ref_maps)} if ref_maps else None,
     }
     config = load_config(load_checks(), config_path, paths, flags)
     if not quiet:
@@ -243,6 +256,8 @@ _common_options = [
     click.option("--select", multiple=True, metavar="IDS", help="Only these checks: ids, names or families (comma-separated)."),
     click.option("--ignore", multiple=True, metavar="IDS", help="Skip these checks: ids, names or families."),
     click.option("--allow-remote", is_flag=True, help="Follow remote $refs and remote API definitions (http/https)."),
+    click.option("--ref-map", "ref_maps", multiple=True, metavar="PREFIX=DIR",
+                 help="Read remote $refs whose URL starts with PREFIX from the local folder DIR (repeatable; inside the repository)."),
     click.option("-q", "--quiet", is_flag=True, help="No summary on stderr."),
     click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
     click.option("--config", "config_path", metavar="FILE", help="Config file (default: closest machaudit.toml, .machaudit.toml or pyproject.toml)."),
@@ -270,24 +285,24 @@ def common_options(func):
 @click.option("--title", default=None, metavar="TEXT", help="The report's title (default: the catalog's Domain or System names, else the audited folder's name).")
 @common_options
 @friendly_errors
-def audit(paths, catalogs, journey_file, title, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
-          baseline, write_baseline, jobs, no_cache, previous):
+def audit(paths, catalogs, journey_file, title, formats, fail_on, select, ignore, allow_remote, ref_maps, quiet, color,
+          config_path, baseline, write_baseline, jobs, no_cache, previous):
     """Audit specs and catalog under PATHS (folders, files, globs or URLs; default: .)."""
     _audit(paths, catalogs, formats, fail_on, select, ignore, allow_remote, quiet, color,
            config_path, baseline, write_baseline, journey_file=journey_file, previous=previous,
-           jobs=jobs, cache=not no_cache, title=title)
+           jobs=jobs, cache=not no_cache, title=title, ref_maps=ref_maps)
 
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
 @common_options
 @friendly_errors
-def validate(specs, formats, fail_on, select, ignore, allow_remote, quiet, color, config_path,
+def validate(specs, formats, fail_on, select, ignore, allow_remote, ref_maps, quiet, color, config_path,
              baseline, write_baseline, jobs, no_cache, previous):
     """Validate OpenAPI/Swagger specs only (a CI gate): the SPC checks, no catalog."""
     _audit(specs, (), formats, fail_on, select or ("SPC",), ignore, allow_remote, quiet, color,
            config_path, baseline, write_baseline, read_catalog=False, previous=previous,
-           jobs=jobs, cache=not no_cache)
+           jobs=jobs, cache=not no_cache, ref_maps=ref_maps)
 
 
 @main.command()

@@ -65,6 +65,7 @@ class Config:
     policy: Policy = field(default_factory=Policy)
     limits: Limits = field(default_factory=Limits)
     remote_allow_hosts: tuple[str, ...] = ()  # hosts or networks remote fetching may reach inside
+    ref_map: tuple[tuple[str, str], ...] = ()  # [refs] map / --ref-map: URL prefix -> local folder
     source: str = ""  # the file read, for messages
     from_tree: bool = False  # the file was found in the audited tree (not named by the job)
     tree_settings: tuple["TreeSetting", ...] = ()
@@ -98,6 +99,7 @@ _TOP_LEVEL = {
     "checks": None,
     "policy": None,
     "limits": None,
+    "refs": None,
 }
 _ENV = {
     "FAIL_ON": "fail-on",
@@ -185,9 +187,12 @@ def build_config(
     `from_tree`: the file was found in the audited tree, whose folders are `tree`: it may only
     narrow or annotate (see the module's docstring). Paths the file names must resolve inside
     `repo_root` (default: the working folder's repository)."""
+    repo_root = repo_root or repository_root(Path.cwd())
+    if flags.get("refs") is not None:  # --ref-map: the job's own paths, inside the repository
+        _paths_inside_repository({"refs": flags["refs"]}, "--ref-map", repo_root)
     if from_tree:  # its paths are kept to the audited folders, or not applied
         return _narrowed(checks, file_settings, env, flags, source, tree)
-    _paths_inside_repository(file_settings, source, repo_root or repository_root(Path.cwd()))
+    _paths_inside_repository(file_settings, source, repo_root)
     return _merged(checks, file_settings, env, flags, source)
 
 
@@ -221,6 +226,11 @@ def _merged(checks, file_settings, env, flags, source) -> Config:
         if not isinstance(merged["allow-remote"], bool):
             raise ConfigError(f"{where}: allow-remote must be true or false")
         values["allow_remote"] = merged["allow-remote"]
+    ref_map: dict[str, str] = {}
+    for layer_name, layer in (("file", file_settings), ("environment", env), ("flags", flags)):
+        if layer.get("refs") is not None:
+            ref_map.update(_ref_map(layer["refs"], where if layer_name == "file" else layer_name))
+    values["ref_map"] = tuple(ref_map.items())
     values["checks"] = _checks(checks, file_settings.get("checks", {}), where)
     values["policy"] = _policy(file_settings.get("policy", {}), where)
     values["limits"] = _limits(file_settings.get("limits", {}), where)
@@ -300,6 +310,14 @@ def _narrowed(checks, file_settings, env, flags, source, tree: Sequence[Path]) -
         values["policy"] = full.policy
         for key, value in file_settings["policy"].items():
             note(f"policy.{key}", value, True)
+    tree_map: dict[str, str] = {}
+    for prefix, folder in _ref_map(file_settings.get("refs") or {}, source or "configuration").items():
+        inside = _inside(folder, tree)  # a map of the tree's own may only read the audited folders
+        note(f"refs.map.{prefix}", folder, inside,
+             "" if inside else f"it maps to a folder outside the audited folders; {_JOB_SAYS}")
+        if inside:
+            tree_map[prefix] = folder
+    values["ref_map"] = tuple({**tree_map, **dict(job.ref_map)}.items())
     limits = {}
     for key, value in (file_settings.get("limits") or {}).items():
         name = key.replace("-", "_")
@@ -340,14 +358,36 @@ def _inside(path: str, folders: Sequence[Path]) -> bool:
 
 
 def _paths_inside_repository(file_settings: Mapping[str, Any], source: str, repo_root: Path) -> None:
-    """Catalogs and report files named in a config file must stay inside the repository."""
+    """Catalogs, report files and ref-map folders named in a config file must stay inside the
+    repository."""
     where = source or "configuration"
+    for prefix, folder in _ref_map(file_settings.get("refs") or {}, where).items():
+        if not _inside(folder, [repo_root]):
+            raise ConfigError(f"{where}: refs.map maps {prefix!r} to {folder!r}, outside the repository "
+                              f"{repo_root}; a ref map's folders must stay inside it")
     for key in ("catalog", "format"):
         for item in _string_list(file_settings.get(key, []), f"{where}: {key}"):
             path = (item.partition(":")[2] if key == "format" else item).strip()
             if path and not _inside(path, [repo_root]):
                 raise ConfigError(f"{where}: {key} names {path!r}, outside the repository "
                                   f"{repo_root}; a config file's paths must stay inside it")
+
+
+def _ref_map(table: Any, where: str) -> dict[str, str]:
+    """`[refs] map = {"https://host/prefix/" = "folder/"}`: remote `$ref`s whose URL starts with a
+    prefix are read from the folder (relative to the working folder, as catalogs are) instead."""
+    if not isinstance(table, dict) or set(table) - {"map"}:
+        raise ConfigError(f"{where}: [refs] must be a table with one setting, map")
+    mapping = table.get("map", {})
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"{where}: refs.map must map URL prefixes to folders")
+    for prefix, folder in mapping.items():
+        if not prefix.startswith(("http://", "https://")) or "://" not in prefix[:8] or len(prefix.split("/")) < 4:
+            raise ConfigError(f"{where}: refs.map: {prefix!r} is not a URL prefix with a host and a path "
+                              f"(like 'https://raw.githubusercontent.com/org/repo/main/docs/')")
+        if not isinstance(folder, str) or not folder.strip():
+            raise ConfigError(f"{where}: refs.map: {prefix!r} must map to a folder name")
+    return {prefix: folder for prefix, folder in mapping.items()}
 
 
 def _string_list(value: Any, what: str) -> list[str]:

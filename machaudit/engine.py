@@ -55,9 +55,10 @@ class CheckContext:
     def passed(self, subject: str, message: str = "", location: Location | None = None) -> Result:
         return self._result(State.PASS, subject, message, location, None, None)
 
-    def unknown(self, subject: str, message: str, location: Location | None = None) -> Result:
+    def unknown(self, subject: str, message: str, location: Location | None = None,
+                severity: Severity | None = None) -> Result:
         """Evidence the inputs do not contain: an evidence gap, never a pass."""
-        return self._result(State.UNKNOWN, subject, message, location, None, None)
+        return self._result(State.UNKNOWN, subject, message, location, None, severity)
 
     def publish(self, section: str, data: Any) -> None:
         """Hand a structured view to the reports (e.g. "data_locations", "propagation")."""

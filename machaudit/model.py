@@ -163,12 +163,17 @@ class SpecProblem:
     """Something wrong with a spec file, found while reading it.
 
     kind: "invalid" (validator error), "unparseable" (not readable / not OpenAPI / over a limit),
-    "unresolved-ref" ($ref that does not resolve, leaves the root, or is remote).
+    "unresolved-ref" ($ref that does not resolve or leaves the root), "remote-ref" (a remote
+    document not fetched: one per URL per spec).
     """
 
     kind: str
     message: str
     location: Location
+    # "invalid" only: the validator's JSON pointer (as walked, through `$ref`s) and failing keyword,
+    # from which SPC001 tells structural errors from schema slips (sources/validator_classes.py).
+    pointer: str = ""
+    keyword: str = ""
 
 
 @dataclass(frozen=True)

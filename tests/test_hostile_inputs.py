@@ -196,7 +196,7 @@ def test_finding_after_a_huge_json_integer_keeps_its_line(folder, tmp_path):
         '  "paths": {}\n}\n', encoding="utf-8")
     result = audit(folder, tmp_path)
     result.finding("SPC002", "late.json", ["integer of 5,000 digits"], line=2)
-    result.finding("SPC001", "late.json", ["7 is not of type 'string'"], line=5)
+    result.finding("SPC001", "late.json", ['7 is not of type "string"'], line=5)
     assert_outcome(result)
 
 
@@ -228,7 +228,7 @@ def test_integer_over_64_bits_but_within_the_limit_stays_a_number(folder, tmp_pa
         f"openapi: 3.0.3\ninfo:\n  title: {wide}\n  version: \"1\"\npaths: {{}}\n", encoding="utf-8")
     assert parse_document(f"n: {wide}\n", "x.yaml") == {"n": 10**40}
     result = audit(folder, tmp_path)
-    result.finding("SPC001", "wide.yaml", [f"{wide} is not of type 'string'"], line=3)
+    result.finding("SPC001", "wide.yaml", [f'{wide} is not of type "string"'], line=3)
     assert_outcome(result, also_audited=wide)
     assert not result.run.findings("SPC002"), result.describe()
 

@@ -28,7 +28,8 @@ def _large_spec(folder: Path, error: bool) -> Path:
                     f"      responses: {{\"200\": {{description: ok}}}}\n" for i in range(1300))
     text = VALID + paths
     if error:
-        text = text.replace("/orders7:\n    get:\n", "/orders7:\n    get:\n      summry: typo\n", 1)
+        text = text.replace("/orders7:\n    get:\n",  # a structural error: high, so exit 1
+                            "/orders7:\n    get:\n      parameters: [{name: a, in: querie, schema: {type: string}}]\n", 1)
     path = folder / "large.yaml"
     path.write_text(text)
     assert path.stat().st_size >= MIN_BYTES_FOR_POOL

@@ -213,14 +213,16 @@ def test_spec_url_is_audited(loopback_allowed, server):
     assert server.requests == ["/spec.yaml"]
 
 
-def test_remote_ref_is_spc003_and_not_requested_without_allow_remote(server, tmp_path):
+def test_remote_ref_is_an_spc003_evidence_gap_and_not_requested_without_allow_remote(server, tmp_path):
     local_spec_with_remote_ref(tmp_path / "api", server.url("/fragment.yaml") + "#/components/schemas/Pet")
     run = audit(str(tmp_path / "api"))
     assert_ran_cleanly(run)
-    problems = [f for f in run.findings("SPC003") if Path(f["location"]["file"]).name == "pets.yaml"]
-    assert problems, describe(run)
-    assert problems[0]["location"]["line"] == REF_LINE
-    assert "--allow-remote" in problems[0]["message"], problems[0]["message"]
+    assert not run.findings("SPC003"), describe(run)
+    gaps = [g for g in run.report["evidence_gaps"] if g["check"] == "SPC003"]
+    assert [(Path(g["location"]["file"]).name, g["location"]["line"], g["severity"]) for g in gaps] == \
+        [("pets.yaml", REF_LINE, "info")]
+    assert gaps[0]["message"].startswith(f"not checked: remote reference {server.url('/fragment.yaml')} (1 $ref), "
+                                         "fetching is off (--allow-remote"), gaps[0]["message"]
     assert server.requests == [], f"the server was asked for {server.requests}"
     entry = spec_entry(run, "pets.yaml")
     assert entry is not None and entry["operations"] == 1

@@ -525,12 +525,14 @@ def test_absolute_path_ref_outside_the_root_is_spc003(folder, tmp_path):
     assert_good_spec_audited(run)
 
 
-def test_remote_ref_without_allow_remote_is_spc003_and_offline(folder, no_network):
+def test_remote_ref_without_allow_remote_is_an_spc003_gap_and_offline(folder, no_network):
     write(folder, "remote.yaml", REF_SPEC.format(ref="https://specs.example.com/common.yaml#/components/schemas/Pet"))
     run = audit(str(folder))
     assert_ran_cleanly(run)
-    found = finding(run, "SPC003", "remote.yaml", line=REF_LINE)
-    assert "remote" in found["message"].lower() and "--allow-remote" in found["message"], found["message"]
+    (gap,) = [g for g in run.report["evidence_gaps"] if g["check"] == "SPC003"]
+    assert (Path(gap["location"]["file"]).name, gap["location"]["line"]) == ("remote.yaml", REF_LINE)
+    assert gap["message"].startswith("not checked: remote reference https://specs.example.com/common.yaml (1 $ref), "
+                                     "fetching is off (--allow-remote"), gap["message"]
     assert no_network == [], f"network access attempted: {no_network}"
     assert_good_spec_audited(run)
 

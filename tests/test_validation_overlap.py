@@ -221,7 +221,7 @@ def test_a_large_document_many_specs_reference_is_parsed_once_per_worker(tmp_pat
     real = store_module.parse_document
     monkeypatch.setattr(store_module, "parse_document", lambda text, name, *a, **k: (parsed.append(os.path.basename(name)), real(text, name, *a, **k))[1])
     monkeypatch.setattr(validation_runs, "_shared_documents", validation_runs.OrderedDict())
-    store = ([tmp_path], Limits(), False, ())
+    store = ([tmp_path], Limits(), False, (), ())
     results = [validation_runs._validate_in_worker(str(tmp_path / f"api{n}.yaml"), store) for n in range(3)]
     assert all(request is not None and issues == [] for request, _, issues in results)
     assert sorted(parsed) == ["api0.yaml", "api1.yaml", "api2.yaml", "shared.yaml"]

@@ -1,6 +1,7 @@
 import re
 
 from machaudit.registry import check
+from machaudit.sources.validator_classes import classify
 
 _DUPLICATE_ID = re.compile(r"Operation ID '.*' for '.*' in '.*' is not unique")
 
@@ -12,6 +13,12 @@ def invalid_openapi(ctx):
 
     Why it matters for MACH: an invalid contract cannot drive code generation, gateways, mocks or
     contract tests, so the API is API-first in name only.
+
+    Severity by consequence (machaudit/sources/validator_classes.py, README "SPC001: structural
+    errors and schema slips"): a structural error (the document cannot be used as a contract) is
+    high; a slip inside a JSON Schema is medium where a client generator produces other code from
+    it (type, format, pattern, default, …), low where it does not (`required: []`,
+    `exclusiveMaximum: false` without `maximum`, an unknown keyword).
 
     Example: a parameter with `in: querie`, a path parameter that is not declared, a response
     without `description`; an AsyncAPI operation whose `action` is `emit`.
@@ -25,6 +32,8 @@ def invalid_openapi(ctx):
         invalid = [p for p in spec.problems if p.kind == "invalid" and not _DUPLICATE_ID.match(p.message)]
         for problem in invalid:
             where = f" at {problem.location.pointer}" if problem.location.pointer else ""
-            yield ctx.fail(spec.display, f"{problem.message}{where}", problem.location)
+            kind = classify(problem.pointer, problem.keyword, problem.message, spec.version)
+            yield ctx.fail(spec.display, f"{problem.message}{where} ({kind.describe()})", problem.location,
+                           severity=kind.severity)
         if not invalid:
             yield ctx.passed(spec.display)

@@ -47,6 +47,7 @@ class LoadOptions:
     previous: list[str] = field(default_factory=list)  # earlier versions of the specs (API009)
     limits: Limits = field(default_factory=Limits)
     remote_allow_hosts: tuple[str, ...] = ()  # hosts or networks remote fetching may reach inside
+    ref_map: tuple[tuple[str, str], ...] = ()  # URL prefix -> local folder ([refs] map, --ref-map)
 
 
 @dataclass
@@ -141,7 +142,7 @@ def start_loading(paths: list[str], options: LoadOptions | None = None, progress
         from machaudit.sources.remote import make_fetcher
 
         fetch = make_fetcher(options.limits, allow_hosts=options.remote_allow_hosts)
-    store = DocumentStore(inputs.roots or [Path.cwd()], options.limits, fetch, options.allow_remote)
+    store = DocumentStore(inputs.roots or [Path.cwd()], options.limits, fetch, options.allow_remote, options.ref_map)
 
     catalog_keys = list(inputs.catalogs)
     styles: dict[str, str] = {}  # root definition -> style, in reading order

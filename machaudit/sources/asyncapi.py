@@ -18,7 +18,7 @@ from machaudit.findings import escape_pointer_token
 from machaudit.model import Operation, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.asyncapi_schema import schema_version_for, validate_asyncapi
-from machaudit.sources.refs import RefError, check_refs, follow, split_ref
+from machaudit.sources.refs import RefError, check_refs, follow, spec_problems, split_ref
 from machaudit.sources.store import DocumentStore, SpecDocuments
 
 ACTIONS_2 = ("publish", "subscribe")
@@ -40,8 +40,7 @@ def read_asyncapi(store: DocumentStore, key: str) -> Spec:
     if not version:
         return _unreadable(store, key, "not an AsyncAPI document (no asyncapi field)", store.locate(key, ""))
     files, ref_problems = check_refs(store, key)
-    problems = [SpecProblem("unresolved-ref", f"$ref {p.ref!r}: {p.message}", store.locate(p.file, p.pointer + "/$ref"))
-                for p in ref_problems]
+    problems = spec_problems(store, key, ref_problems)
     reader = _Reader(store, key, data)
     if version.startswith("2."):
         operations = reader.operations_2()

@@ -8,7 +8,7 @@ from typing import Any
 from machaudit.findings import Location, escape_pointer_token
 from machaudit.model import HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
-from machaudit.sources.refs import RefError, check_refs, follow, locate
+from machaudit.sources.refs import RefError, check_refs, follow, locate, spec_problems
 from machaudit.sources.spec_text import display_text
 from machaudit.sources.store import DocumentStore, SpecDocuments
 from machaudit.sources.validate import ValidationIssue, spec_version
@@ -32,12 +32,7 @@ def read_spec(store: DocumentStore, key: str) -> Spec:
         return Spec(key, display, problems=(problem,), files=(key,))
 
     files, ref_problems = check_refs(store, key)
-    problems = [
-        SpecProblem(
-            "unresolved-ref", f"$ref {p.ref!r}: {p.message}", store.locate(p.file, p.pointer + "/$ref")
-        )
-        for p in ref_problems
-    ]
+    problems = spec_problems(store, key, ref_problems)
     if not (version.startswith("2") or version.startswith("3.")):
         problems.append(
             SpecProblem("unparseable", f"unknown OpenAPI version {version!r}", store.locate(key, "/openapi"))
@@ -65,7 +60,8 @@ def validatable(spec: Spec) -> bool:
 
 def with_validation(store: DocumentStore, spec: Spec, issues: list[ValidationIssue]) -> Spec:
     """The spec with the validator's issues added as "invalid" problems, located by pointer."""
-    invalid = tuple(SpecProblem("invalid", i.message, i.location or locate(store, spec.key, i.pointer))
+    invalid = tuple(SpecProblem("invalid", i.message, i.location or locate(store, spec.key, i.pointer),
+                                pointer=i.pointer, keyword=i.keyword)
                     for i in issues)
     return replace(spec, problems=spec.problems + invalid) if invalid else spec
 

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 from machaudit.findings import Location, escape_pointer_token, split_pointer
+from machaudit.model import SpecProblem
 from machaudit.references import split_ref, walk
 from machaudit.sources.documents import DocumentError, iter_mappings, pointer_of
 from machaudit.sources.store import DocumentStore, is_url
@@ -18,12 +19,21 @@ class RefError(Exception):
     pass
 
 
+class RemoteNotFetched(RefError):
+    """A `$ref` to a URL while remote fetching is off (and no `[refs] map` prefix maps it)."""
+
+    def __init__(self, url: str):
+        super().__init__("remote $ref is not fetched (use --allow-remote to allow it)")
+        self.url = url
+
+
 @dataclass(frozen=True)
 class RefProblem:
     file: str  # key of the document holding the $ref
     pointer: str  # pointer of the object holding the $ref
     ref: str
     message: str
+    remote: str = ""  # the URL of the document, when the $ref was not followed because it is remote
 
 
 def resolve_pointer(data: Any, pointer: str) -> Any:
@@ -46,7 +56,7 @@ def target_key(store: DocumentStore, base_key: str, ref: str) -> str:
     key = store.join(base_key, target)
     if is_url(key):
         if not store.allow_remote_refs:
-            raise RefError("remote $ref is not fetched (use --allow-remote to allow it)")
+            raise RemoteNotFetched(key)
         return key
     if not store.inside_roots(key):
         raise RefError("$ref leaves the audited root")
@@ -102,7 +112,7 @@ def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[Ref
                 if isinstance(value, dict) and isinstance(value.get("$ref"), str):
                     follow(store, target, value)  # a chain of bare refs must end in a value
             except RefError as exc:
-                problems.append(RefProblem(key, pointer, ref, str(exc)))
+                problems.append(RefProblem(key, pointer, ref, str(exc), getattr(exc, "url", "")))
                 continue
             except DocumentError as exc:
                 problems.append(RefProblem(key, pointer, ref, f"target cannot be read: {exc.message}"))
@@ -112,6 +122,31 @@ def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[Ref
                 files.append(target)
                 queue.append(target)
     return files, problems
+
+
+def spec_problems(store: DocumentStore, root_key: str, problems: list[RefProblem]) -> list[SpecProblem]:
+    """A spec's `$ref` problems as SpecProblems: each unresolved `$ref` an "unresolved-ref"; a remote
+    document not fetched one "remote-ref" (an evidence gap, not an error), however often it is used."""
+    found: list[SpecProblem] = []
+    remote: dict[str, list[RefProblem]] = {}
+    for problem in problems:
+        if problem.remote:
+            remote.setdefault(problem.remote, []).append(problem)
+        else:
+            found.append(SpecProblem("unresolved-ref", f"$ref {problem.ref!r}: {problem.message}",
+                                     store.locate(problem.file, problem.pointer + "/$ref")))
+    for url, uses in remote.items():
+        # located at its first use in the root file (else in the first file, by name, using it)
+        first = min(uses, key=lambda use: (use.file != root_key, use.file))
+        where = min((store.locate(use.file, use.pointer + "/$ref") for use in uses if use.file == first.file),
+                    key=lambda location: location.line or 0)
+        times = f"{len(uses)} $refs" if len(uses) > 1 else "1 $ref"
+        found.append(SpecProblem(
+            "remote-ref",
+            f"not checked: remote reference {url} ({times}), fetching is off "
+            f"(--allow-remote fetches it; [refs] map or --ref-map PREFIX=DIR reads it from a folder)",
+            where))
+    return found
 
 
 def locate(store: DocumentStore, key: str, pointer: str) -> Location:

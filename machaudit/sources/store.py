@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from machaudit.findings import Location
 from machaudit.references import is_url, join_key
@@ -37,8 +37,15 @@ class DocumentStore:
         limits: Limits = Limits(),
         fetch: Callable[[str], str] | None = None,
         allow_remote_refs: bool = False,
+        ref_map: tuple[tuple[str, str], ...] = (),
     ):
         self.roots = [r.resolve() for r in roots]
+        # `[refs] map` / --ref-map: URL prefix -> local folder, longest prefix first. A mapped URL
+        # is the local file from then on (key, line numbers, findings); the folders are readable
+        # as the roots are (the configuration decided which folders a map may name).
+        self.ref_map = tuple(sorted(((prefix, os.path.realpath(folder)) for prefix, folder in ref_map),
+                                    key=lambda pair: -len(pair[0])))
+        self._mapped_folders = [Path(folder) for _, folder in self.ref_map]
         self.limits = limits
         self.fetch = fetch
         self.allow_remote_refs = allow_remote_refs
@@ -96,12 +103,24 @@ class DocumentStore:
             # os.path.realpath, not Path.resolve: that raises RuntimeError on a symlink loop; this
             # stops at the loop, inside the roots if the loop is, where reading it says ELOOP.
             path = Path(os.path.realpath(key))
-            self._inside[key] = any(path == root or root in path.parents for root in self.roots)
+            self._inside[key] = any(path == root or root in path.parents
+                                    for root in (*self.roots, *self._mapped_folders))
         return self._inside[key]
 
     def join(self, base_key: str, reference: str) -> str:
         """Resolve a relative reference (without fragment) against a document key."""
-        return join_key(base_key, reference)
+        key = join_key(base_key, reference)
+        return self.map_url(key) if self.ref_map and is_url(key) else key
+
+    def map_url(self, key: str) -> str:
+        """The local file a URL is mapped to by the ref map, or the URL itself."""
+        for prefix, folder in self.ref_map:
+            if key.startswith(prefix):
+                rest = unquote(key[len(prefix):].partition("#")[0].partition("?")[0]).lstrip("/")
+                mapped = os.path.normpath(os.path.join(folder, rest))
+                # `..` may not climb out of the folder the map names
+                return mapped if mapped == folder or mapped.startswith(folder + os.sep) else key
+        return key
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -399,7 +418,8 @@ class SpecDocuments(Mapping):
         held = self._held.get(key, _MISSING)
         if held is _MISSING:
             if key not in self._keys:
-                return default
+                mapped = self._store.map_url(key) if self._store.ref_map and is_url(key) else key
+                return default if mapped == key else self.get(mapped, default)
             held = self._held[key] = self._store.load(key)
             size = self._store.shelved_size(key)
             self.held_bytes += size

@@ -47,7 +47,13 @@ class Request:
 
 
 def request_for(spec: Spec) -> Request:
-    return Request(spec.key, spec.version, not any(p.kind == "unresolved-ref" for p in spec.problems), spec.files)
+    return Request(spec.key, spec.version, refs_resolve(spec), spec.files)
+
+
+def refs_resolve(spec: Spec) -> bool:
+    """Whether every `$ref` of the spec was followed: where one was not, the validator stops at it
+    (reported as SPC003, or as its evidence gap for a remote one), not as SPC001."""
+    return not any(p.kind in ("unresolved-ref", "remote-ref") for p in spec.problems)
 
 
 def default_cache_dir() -> Path:
@@ -91,7 +97,8 @@ class ValidationRun:
                 release(early, wait=False)
             return
         self._pool = early or new_pool(min(self.jobs, len(keys)))
-        store = (self.store.roots, self.store.limits, self.store.allow_remote_refs, self.remote_allow_hosts)
+        store = (self.store.roots, self.store.limits, self.store.allow_remote_refs, self.remote_allow_hosts,
+                 self.store.ref_map)
         # Largest first, so one big spec does not start last and hold up the end of the run.
         for key in sorted(keys, key=lambda k: -sizes[k]):
             if task is not None and task[:2] == (key, store):
@@ -212,7 +219,7 @@ def start_early(paths: list[str], jobs: int, hand_back: bool = False) -> None:
     # Forked (at the first task) before this process reads the spec: the sooner, the smaller.
     _early_pool = new_pool(1)
     key, limits = DocumentStore.key_for(paths[0]), Limits()
-    store = ([Path(key).resolve().parent], limits, False, ())  # as `discover` makes them for one file
+    store = ([Path(key).resolve().parent], limits, False, (), ())  # as `discover` makes them for one file
     if hand_back:
         try:
             info = os.stat(key)
@@ -296,7 +303,7 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) \
     `handed`: what `start_early` parsed of the spec file: (stamp, marshalled document)."""
     from machaudit.sources.openapi import read_spec, validatable
 
-    roots, limits, allow_remote, allow_hosts = store
+    roots, limits, allow_remote, allow_hosts, ref_map = store
     if handed is not None:
         stamp, marshalled = handed
         document = without_collector(lambda: marshal.loads(marshalled))
@@ -306,7 +313,7 @@ def _validate_in_worker(key: str, store: tuple, handed: tuple | None = None) \
 
         _worker_fetchers[limits, allow_hosts] = make_fetcher(limits, allow_hosts=allow_hosts)
     fetch = _worker_fetchers.get((limits, allow_hosts)) if allow_remote else None
-    spec_store = DocumentStore(list(roots), limits, fetch, allow_remote)
+    spec_store = DocumentStore(list(roots), limits, fetch, allow_remote, ref_map)
     for shared_key, (stamp, shared_limits, document) in _shared_documents.items():
         if shared_key != key:
             expect_early(shared_key, stamp, shared_limits, functools.partial(_same, document))
@@ -412,20 +419,21 @@ def _read_cache(cache_dir: Path, digest: str) -> list[ValidationIssue] | None:
     issues = []
     for item in data:
         if not (isinstance(item, dict) and set(item) == _CACHED_FIELDS
-                and all(isinstance(item[k], str) for k in ("pointer", "message", "file", "at"))
+                and all(isinstance(item[k], str) for k in ("pointer", "message", "keyword", "file", "at"))
                 and all(item[k] is None or (type(item[k]) is int and item[k] >= 0) for k in ("line", "column"))):
             return None
         issues.append(ValidationIssue(item["pointer"], item["message"],
-                                      Location(item["file"], item["at"], item["line"], item["column"])))
+                                      Location(item["file"], item["at"], item["line"], item["column"]),
+                                      keyword=item["keyword"]))
     return issues
 
 
-_CACHED_FIELDS = {"pointer", "message", "file", "at", "line", "column"}
+_CACHED_FIELDS = {"pointer", "message", "keyword", "file", "at", "line", "column"}
 
 
 def _write_cache(cache_dir: Path, digest: str, issues: list[ValidationIssue]) -> None:
     _write_json(_cache_file(cache_dir, digest), [
-        {"pointer": i.pointer, "message": i.message, "file": i.location.file, "at": i.location.pointer,
+        {"pointer": i.pointer, "message": i.message, "keyword": i.keyword, "file": i.location.file, "at": i.location.pointer,
          "line": i.location.line, "column": i.location.column}
         for i in issues])
 

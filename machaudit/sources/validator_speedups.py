@@ -342,6 +342,11 @@ def _deterministic_meta_check(original):
             return error
         from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-        return OpenAPIValidationError.create_from(errors[0])
+        chosen = OpenAPIValidationError.create_from(errors[0])
+        from machaudit.findings import to_pointer
+        from machaudit.sources.validate import _ORIGIN
+
+        setattr(chosen, _ORIGIN, (to_pointer(list(error.path)), error.message))  # the library's own error
+        return chosen
 
     return check
