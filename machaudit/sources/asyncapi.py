@@ -71,7 +71,8 @@ def _schema_problems(store: DocumentStore, key: str, data: dict, version: str,
     if not version.startswith(("2.", "3.")):
         return structural  # "not read": no reader, no schema
     issues = validate_asyncapi(data, version)
-    located = [SpecProblem("invalid", f"AsyncAPI: {i.message}", store.locate(key, i.pointer)) for i in issues]
+    located = [SpecProblem("invalid", f"AsyncAPI: {i.message}", store.locate(key, i.pointer), pointer=i.pointer)
+               for i in issues]
     return located if schema_version_for(version) else located + structural
 
 

@@ -59,7 +59,9 @@ _V2_SCHEMA_LIKE = (set(SLIP_KEYWORDS) - {"required", "$ref", "properties", "addi
     | {"collectionFormat"}
 # "Additional properties are not allowed ('a', 'b' were unexpected)" (both backends; "Unevaluated"
 # in 3.1), "'a' does not match any of the regexes: '^x-'" (jsonschema on `patternProperties`).
-_UNEXPECTED = re.compile(r"^(?:Additional|Unevaluated) properties are not allowed \(((?:'[^']*'(?:, )?)+) (?:was|were) unexpected\)"
+# "unknown field 'a' (not in the specification ...)" is how the AsyncAPI reader says it.
+_UNEXPECTED = re.compile(r"^(?:(?:Additional|Unevaluated) properties are not allowed \(|unknown fields? )"
+                         r"((?:'[^']*'(?:, )?)+)(?: (?:was|were) unexpected\)| \(not in the specification)"
                          r"|^'([^']*)' does not match any of the regexes")
 
 
@@ -150,7 +152,7 @@ def _keyword_of_error(keyword: str, message: str) -> str:
 
 def _unexpected(message: str) -> list[str]:
     """The fields an "are not allowed" error names, most consequential first ([] for other errors)."""
-    found = _UNEXPECTED.match(message)
+    found = _UNEXPECTED.match(message.removeprefix("AsyncAPI: "))
     if not found:
         return []
     names = re.findall(r"'([^']*)'", found.group(1)) if found.group(1) else [found.group(2)]
