@@ -6,7 +6,8 @@ A result is about one operation of a spec in two shapes:
 - its subject is "<spec> <METHOD> <path>" (or "<spec> webhook <name> <METHOD>") and its message
   starts with the operation, which is what the sentence is about ("GET /a declares no error");
 - its subject is the spec, it is located at an operation (`/paths/<path>/<method>…`) and its
-  message ends with " at <that pointer>" (a validator's "'responses' is a required property at …").
+  message ends with " at <that pointer>", or with it and a parenthesis (a validator's "'responses'
+  is a required property at … (structural error: …)").
 Results of one check, one spec and one severity whose messages are the same once the operation is
 taken out are the same fact. Results of other shapes pass through unchanged; so do suppressed ones
 (a suppression on one operation keeps covering exactly that operation).
@@ -52,10 +53,13 @@ def operation_fact(result: Result) -> OperationFact | None:
 def _located_fact(result: Result) -> OperationFact | None:
     pointer = result.location.pointer if result.location else ""
     found = OPERATION_POINTER.match(pointer)
-    if not found or not result.message.endswith(f" at {pointer}"):
+    at = result.message.rfind(f" at {pointer}") if found else -1
+    rest = result.message[at + len(f" at {pointer}"):] if at >= 0 else ""
+    # what may follow the pointer: SPC001's class of the error, "(schema slip in `type`: …)"
+    if at < 0 or (rest and not (rest.startswith(" (") and rest.endswith(")"))):
         return None
     path, method, below = found.groups()
-    fact = result.message[: -len(f" at {pointer}")] + (f" (at {below} of each)" if below else "")
+    fact = result.message[:at] + (f" (at {below} of each)" if below else "") + rest
     label = f"{method.upper()} {split_pointer('/' + path)[0]}"
     return OperationFact(result.subject, label, fact, "{count} ({operations}): {fact}")
 

@@ -166,6 +166,13 @@ def test_only_results_whose_sentence_is_about_the_operation_are_merged():
     at_op = replace(result("s.yaml", "'responses' is a required property at /paths/~1a~1{id}/get", check="SPC001"),
                     location=Location("s.yaml", "/paths/~1a~1{id}/get"))
     assert said(operation_fact(at_op)) == ("s.yaml", "GET /a/{id}", "'responses' is a required property")
+    # ... and with SPC001's class of the error after the pointer
+    classed = replace(result("s.yaml", "'responses' is a required property at /paths/~1a/get (structural error: x)",
+                             check="SPC001"), location=Location("s.yaml", "/paths/~1a/get"))
+    assert said(operation_fact(classed)) == ("s.yaml", "GET /a", "'responses' is a required property (structural error: x)")
+    trailing = replace(result("s.yaml", "bad at /paths/~1a/get and more", check="SPC001"),
+                       location=Location("s.yaml", "/paths/~1a/get"))
+    assert operation_fact(trailing) is None
     in_schema = replace(result("s.yaml", "bad at /components/schemas/A", check="SPC001"),
                         location=Location("s.yaml", "/components/schemas/A"))
     assert operation_fact(in_schema) is None
