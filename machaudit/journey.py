@@ -802,6 +802,8 @@ def _explain_cells(stack: Stack, journey: Journey, cells: dict[tuple[str, str], 
 def _near_misses(touchpoint: Touchpoint, read: list[_Read], min_confidence: float) -> list[NearMiss]:
     out = []
     for item in read:
+        if not _could_be_near(touchpoint, item):
+            continue
         found = judge_operation(touchpoint, item.api.name, item.view, item.words, item.offered, explain=True)
         if isinstance(found, tuple):
             if found[0] >= min_confidence:
@@ -810,6 +812,24 @@ def _near_misses(touchpoint: Touchpoint, read: list[_Read], min_confidence: floa
         if found is not None:
             out.append(_near(item.api.ref, item.spec.display, item.op, found.reason, found.nearness))
     return sorted(out, key=_near_order)
+
+
+def _could_be_near(touchpoint: Touchpoint, item: _Read) -> bool:
+    """Whether the matcher could say anything about the operation (a Miss needs its words to match a
+    path or keyword, or its capabilities to name an entity the touchpoint asks for, or a name to
+    rule it in or out): the cheap tests first, so the explaining pass skips most operations."""
+    matcher = touchpoint.matcher
+    if touchpoint.excluded or touchpoint.operations or TOUCHPOINT_EXTENSION in item.op.extensions:
+        return True
+    if item.offered is not None and matcher.capabilities and (
+            matcher.entities is None or any(c.entity in matcher.entities for c in item.offered.capabilities)):
+        return True
+    return _finds(matcher.paths, matcher.any_path, item.view.path) \
+        or _finds(matcher.keywords, matcher.any_keyword, item.words.wording)
+
+
+def _finds(patterns: tuple[re.Pattern, ...], combined: re.Pattern | None, text: str) -> bool:
+    return bool(patterns) and _may_match(combined, text) and any(p.search(text) for p in patterns)
 
 
 def _near(api: str, spec: str, op: Operation, reason: str, nearness: float) -> NearMiss:
