@@ -96,8 +96,6 @@ def run_checks(
         progress.stage("checks", len(checks) - len(waiting))
     for info in [c for c in checks if c not in waiting] + waiting:
         if waiting and info is waiting[0]:
-            if locate is not None:
-                _locate_all(results, locate)  # while the validator processes finish
             stack = validated()
             if progress is not None:
                 progress.stage("checks", len(waiting))
@@ -117,8 +115,6 @@ def run_checks(
             results.append(result)
     if validated is not None and not waiting:
         stack = validated()  # the report's spec summary says which specs are valid
-    if locate is not None:
-        _locate_all(results, locate)
     # One finding per fact: a bundle's results give way to its parts'; consequences of a broken file fold into it; then suppressions, which
     # name single findings; then overlapping checks give way to the one that says more, and what
     # several operations of a spec share is said once per spec.
@@ -128,7 +124,11 @@ def run_checks(
     results, uses = _apply_suppressions(results, stack.suppressions, checks)
     judged = results  # coverage counts the subjects judged, before several are said in one finding
     results = fold_overlaps(results)
-    results = merge_spec_wide(results, {s.display: len(s.operations) for s in stack.specs.values()})
+    specs = stack.specs.values()
+    results = merge_spec_wide(results, {s.display: len(s.operations) for s in specs},
+                              {(s.display, op.label): i for s in specs for i, op in enumerate(s.operations)})
+    if locate is not None:  # after merging: a spec's 900 operations saying one fact need one line
+        _locate_all(results, locate)
     if baseline is not None:
         results = [replace(r, known=True) if r.state is State.FAIL and is_known(r, baseline) else r
                    for r in results]

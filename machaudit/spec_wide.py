@@ -64,9 +64,12 @@ def _located_fact(result: Result) -> OperationFact | None:
     return OperationFact(result.subject, label, fact, "{count} ({operations}): {fact}")
 
 
-def merge_spec_wide(results: list[Result], operations: Mapping[str, int]) -> list[Result]:
+def merge_spec_wide(results: list[Result], operations: Mapping[str, int],
+                    order: Mapping[tuple[str, str], int] | None = None) -> list[Result]:
     """`results` with each fact said of several operations of one spec merged into one finding.
-    `operations`: the number of operations of each spec, by its display name."""
+    `operations`: the number of operations of each spec, by its display name; `order`: each
+    operation's place in its spec, by (spec, "METHOD /path"): the first of a fact's operations in
+    the spec is where the finding is located."""
     groups: dict[tuple, list[int]] = {}
     for i, result in enumerate(results):
         if result.state is not State.FAIL or result.suppressed is not None:
@@ -77,13 +80,17 @@ def merge_spec_wide(results: list[Result], operations: Mapping[str, int]) -> lis
     merged: dict[int, Result] = {}
     for (_, spec, _, fact, sentence), members in groups.items():
         if len(members) > 1:
-            merged[members[0]] = _merged([results[i] for i in members], spec, fact, sentence, operations.get(spec, 0))
+            merged[members[0]] = _merged([results[i] for i in members], spec, fact, sentence, operations.get(spec, 0),
+                                         order or {})
             merged.update((i, None) for i in members[1:])
     return [merged.get(i, r) for i, r in enumerate(results) if merged.get(i, r) is not None]
 
 
-def _merged(members: list[Result], spec: str, fact: str, sentence: str, total: int) -> Result:
-    members.sort(key=lambda r: (r.location.file, r.location.line or 0) if r.location else ("", 0))
+def _merged(members: list[Result], spec: str, fact: str, sentence: str, total: int,
+            order: Mapping[tuple[str, str], int]) -> Result:
+    # In the spec's order of operations (lines are found after merging, for the findings left)
+    members.sort(key=lambda r: (r.location.file if r.location else "",
+                                order.get((spec, operation_fact(r).operation), len(order))))
     labels = [operation_fact(r).operation for r in members]
     shown = ", ".join(labels[:SHOWN]) + (f" and {len(labels) - SHOWN} more" if len(labels) > SHOWN else "")
     count = f"{len(members)} of {total} operations" if total >= len(members) else f"{len(members)} operations"
