@@ -146,6 +146,7 @@ class Operation:
     responses: tuple[str, ...] = ()  # status codes as declared ("200", "4XX", "default")
     deprecated: bool = False
     security: tuple[tuple[str, ...], ...] | None = None  # effective requirements; None = unknown
+    scopes: tuple[tuple[str, ...], ...] = ()  # the scopes each of those requirements asks for
     extensions: Mapping[str, Any] = field(default_factory=dict)
     # Not served, but sent by the API: "webhook" / "callback" (OpenAPI), with direction "outbound".
     kind: str = ""
@@ -199,6 +200,8 @@ class Spec:
     events: tuple[Operation, ...] = ()
     # GraphQL and protobuf definitions keep no parsed document in `documents`: read or not is said here.
     readable: bool = False
+    # `x-machaudit-audience` as the document states it: "" for the whole document, else by path item
+    audience_statements: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def data(self) -> Any:

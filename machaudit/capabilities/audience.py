@@ -71,9 +71,7 @@ def path_audience(path: str) -> str:
 
 def spec_audience(spec: Spec) -> tuple[str, str]:
     """(audience, evidence) for operations whose own path names none."""
-    data = spec.data if isinstance(spec.data, dict) else {}
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
-    explicit = info.get(EXTENSION) or data.get(EXTENSION)
+    explicit = spec.audience_statements.get("")
     if isinstance(explicit, str) and audience_value(explicit):
         return audience_value(explicit), EXTENSION
     for w in ev.words(spec.title):
@@ -127,8 +125,7 @@ def stated_on_operation(op: Operation, spec: Spec | None = None) -> tuple[str, s
     raw = op.extensions.get(EXTENSION) if op.extensions else None
     if isinstance(raw, str) and audience_value(raw):
         return audience_value(raw), EXTENSION
-    item = _path_item(spec, op)
-    raw = item.get(EXTENSION) if item else None
+    raw = spec.audience_statements.get(op.path) if spec is not None and op.pointer.startswith("/paths/") else None
     if isinstance(raw, str) and audience_value(raw):
         return audience_value(raw), f"{EXTENSION} on the path item"
     if op.description and "machaudit-audience" in op.description.lower():
@@ -150,34 +147,12 @@ def _permission_audience(op: Operation) -> tuple[str, str] | None:
 
 def _scope_audience(op: Operation, spec: Spec | None) -> tuple[str, str] | None:
     """Merchant when every security alternative asks for a back-office scope (`admin`, `admin:orders`)."""
-    if spec is None or not op.security or spec.style != "openapi":
-        return None
-    from machaudit import spec_analysis
-
-    node = spec_analysis.operation_node(spec, op)[1]
-    data = spec.data if isinstance(spec.data, dict) else {}
-    requirements = node.get("security", data.get("security")) if isinstance(node, dict) else None
-    if not isinstance(requirements, list) or not requirements:
+    if spec is None or not op.security or spec.style != "openapi" or len(op.scopes) != len(op.security):
         return None
     named = []
-    for requirement in requirements:
-        scopes = [str(s) for value in requirement.values() if isinstance(value, list) for s in value] \
-            if isinstance(requirement, dict) else []
+    for scopes in op.scopes:
         staff = next((s for s in scopes if vocab.AUDIENCE_TAGS.get(next(iter(ev.words(s)), "")) == "merchant"), None)
         if staff is None:
             return None
         named.append(staff)
     return "merchant", f"security scope '{named[0]}'"
-
-
-def _path_item(spec: Spec | None, op: Operation) -> dict | None:
-    if spec is None or spec.style != "openapi" or not op.pointer.startswith("/paths/"):
-        return None
-    data = spec.data if isinstance(spec.data, dict) else None
-    paths = data.get("paths") if data else None
-    if not isinstance(paths, dict):
-        return None
-    from machaudit import spec_analysis
-
-    item = spec_analysis.resolve(spec, paths.get(op.path))[1]
-    return item if isinstance(item, dict) else None

@@ -48,6 +48,7 @@ def read_spec(store: DocumentStore, key: str) -> Spec:
         servers=_servers(data),
         operations=tuple(_operations(store, key, data)),
         events=tuple(_events(store, key, data)),
+        audience_statements=_audience_statements(store, key, data, info),
         problems=tuple(problems),
         files=tuple(files),
         documents=SpecDocuments(store, [k for k in files if store.parses(k)]),
@@ -96,6 +97,24 @@ def _operations(store: DocumentStore, key: str, data: dict):
         return
     for path, item in paths.items():
         yield from _item_operations(store, key, data, item, str(path), f"/paths/{escape_pointer_token(path)}")
+
+
+AUDIENCE_EXTENSION = "x-machaudit-audience"
+
+
+def _audience_statements(store: DocumentStore, key: str, data: dict, info: dict) -> dict[str, str]:
+    """`x-machaudit-audience` of the document (in `info` or at the top, key "") and of each path
+    item (by path), read now so that who calls what is known without the document in memory."""
+    found = {}
+    document = info.get(AUDIENCE_EXTENSION, data.get(AUDIENCE_EXTENSION))
+    if isinstance(document, str):
+        found[""] = document
+    paths = data.get("paths")
+    for path, item in (paths.items() if isinstance(paths, dict) else ()):
+        item = _deref(store, key, item)[1]
+        if isinstance(item, dict) and isinstance(item.get(AUDIENCE_EXTENSION), str):
+            found[str(path)] = item[AUDIENCE_EXTENSION]
+    return found
 
 
 def _events(store: DocumentStore, key: str, data: dict):
@@ -154,6 +173,7 @@ def _item_operations(store: DocumentStore, key: str, data: dict, item, path: str
             responses=tuple(str(code) for code in responses),
             deprecated=op.get("deprecated") is True,
             security=_security(security),
+            scopes=_scopes(security),
             extensions={k: v for k, v in op.items() if isinstance(k, str) and k.startswith("x-")},
             kind=kind,
             direction="outbound" if kind else "",
@@ -169,6 +189,13 @@ def _parameters(store: DocumentStore, key: str, shared: list, own: Any) -> tuple
         where = _text(param.get("in"))
         merged[(param["name"].lower(), where)] = Parameter(param["name"], where, param.get("required") is True)
     return tuple(merged.values())
+
+
+def _scopes(value: Any) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(tuple(str(s) for scopes in req.values() if isinstance(scopes, list) for s in scopes)
+                 if isinstance(req, dict) else () for req in value)
 
 
 def _security(value: Any) -> tuple[tuple[str, ...], ...] | None:
