@@ -4,6 +4,8 @@
 import functools
 import os
 
+import pytest
+
 from machaudit.engine import run_checks
 from machaudit.sources import validation_runs
 from machaudit.graph import build_graphs
@@ -163,20 +165,7 @@ def test_for_an_audit_the_early_process_parses_the_spec_and_hands_it_back(tmp_pa
     assert any("summry" in p.message and p.location.line for p in spec.problems)
 
 
-def test_a_spec_changed_after_the_early_process_read_it_is_read_again(tmp_path):
-    path = _large_spec(tmp_path, error=False)
-    validation_runs.start_early([str(path)], jobs=2, hand_back=True)
-    validation_runs._early_task[2].result()  # the worker has read and validated the file as it was
-    path.write_text(path.read_text().replace("/orders7:\n    get:\n", "/orders7:\n    get:\n      summry: typo\n", 1))
-    loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
-    try:
-        (spec,) = loaded.validated().specs.values()
-    finally:
-        loaded.close()
-    assert any("summry" in p.message for p in spec.problems)  # the file as it is now
-
-
-def test_what_was_parsed_early_is_not_used_for_other_limits_or_a_changed_file(tmp_path):
+def test_what_was_parsed_early_is_not_used_for_other_limits(tmp_path):
     path = _large_spec(tmp_path, error=False)
     validation_runs.start_early([str(path)], jobs=2)
     task = validation_runs._early_task[2]
@@ -187,7 +176,13 @@ def test_what_was_parsed_early_is_not_used_for_other_limits_or_a_changed_file(tm
     finally:
         loaded.close()
 
-    validation_runs.start_early([str(path)], jobs=2)
+
+@pytest.mark.parametrize("hand_back", [False, True])
+def test_a_spec_changed_after_it_was_read_early_is_read_again(tmp_path, hand_back):
+    path = _large_spec(tmp_path, error=False)
+    validation_runs.start_early([str(path)], jobs=2, hand_back=hand_back)
+    if hand_back:
+        validation_runs._early_task[2].result()  # the worker has read and validated the file as it was
     path.write_text(path.read_text().replace("/orders7:\n    get:\n", "/orders7:\n    get:\n      summry: typo\n", 1))
     loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
     try:
