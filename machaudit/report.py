@@ -78,6 +78,12 @@ class AuditReport:
         return [r for r in self.results if r.state is State.FAIL and r.suppressed is None]
 
     @property
+    def credits(self) -> list[Result]:
+        """Passes that credit a practice (CREDITED_CHECKS), with what was seen: the human reports
+        show them beside the findings, so a well-composed part is counted, not only the gaps."""
+        return [r for r in self.results if r.state is State.PASS and r.check_id in CREDITED_CHECKS and r.message]
+
+    @property
     def suppressed(self) -> list[Result]:
         return [r for r in self.results if r.state is State.FAIL and r.suppressed is not None]
 
@@ -91,6 +97,11 @@ class AuditReport:
         for finding in self.findings:
             out[finding.severity.label] += 1
         return out
+
+
+# State changes published as events (API010) and loops closed by events (ORC001): choreography,
+# which the findings alone would never mention.
+CREDITED_CHECKS = ("API010", "ORC001")
 
 
 def with_inputs(report: AuditReport, paths: Iterable[str], title: str | None = None) -> AuditReport:

@@ -105,3 +105,14 @@ def test_every_format_shows_the_evidence(tmp_path):
     assert "(provisional)" in md.read_text(encoding="utf-8")
     page = html.read_text(encoding="utf-8")
     assert '<span class="chip warn">provisional</span>' in page and "Not counted, too little evidence" in page
+
+
+def test_reports_credit_choreography(tmp_path):
+    """The event-driven sample publishes its order and shipment events and closes its loops by
+    events: the terminal and Markdown reports say so beside the findings (API010 and ORC001 passes)."""
+    md = tmp_path / "r.md"
+    run = run_cli("audit", str(SAMPLES / "event-driven"), "--fail-on", "never", "-f", "terminal", "-f", f"markdown:{md}")
+    for text, arrow in ((run.stdout, "->"), (md.read_text(encoding="utf-8"), "-&gt;")):  # Markdown escapes ">"
+        assert "Credit" in text
+        assert "API010 order-service publishes OrderPlaced, OrderPaid, OrderShipped, OrderCancelled (API order-events, asyncapi)" in text
+        assert f"ORC001 in a loop closed by events (order-service {arrow} fulfilment-connector {arrow} order-service)" in text

@@ -136,6 +136,13 @@ def _header(report: AuditReport) -> list[str]:
     return lines
 
 
+def _credits(report: AuditReport) -> list[str]:
+    if not report.credits:
+        return []
+    return ([f"**Credit: {len(report.credits)}**. What the stack does well:", ""]
+            + [f"- {escape(r.check_id)} {escape(r.message)}" for r in report.credits] + [""])
+
+
 def _gaps(report: AuditReport) -> list[str]:
     gaps = [r for r in report.results if r.state is State.UNKNOWN]
     if not gaps:
@@ -183,7 +190,7 @@ def _full(report: AuditReport, names: dict[str, str]) -> list[str]:
         known = []
         lines += [f"### Findings ({len(findings)})", ""]
         lines += _grouped(findings, names) if findings else ["No findings.", ""]
-    lines += _gaps(report) + _problems(report)
+    lines += _credits(report) + _gaps(report) + _problems(report)
     hidden = known + report.suppressed
     if hidden:
         label = " and ".join(part for part in (

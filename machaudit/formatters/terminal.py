@@ -51,6 +51,11 @@ def render(report: AuditReport, color: bool) -> str:
         console.print(f"  [{STYLE[finding.severity]}]{finding.severity.label:<8}[/] [dim]{markup(where)}[/dim]{known}")
         console.print(f"           {markup(finding.message)}")
     _journey_summary(console, report.journey)
+    if report.credits:
+        console.print()
+        console.print(f"[bold]Credit[/bold] ({len(report.credits)}): what the stack does well")
+        for credit in report.credits:
+            console.print(f"  [green]pass    [/] {markup(credit.check_id)} {markup(credit.message)}")
     gaps = [r for r in report.results if r.state is State.UNKNOWN]
     if gaps:
         console.print()
