@@ -223,3 +223,19 @@ def test_a_large_document_many_specs_reference_is_parsed_once_per_worker(tmp_pat
     (tmp_path / "shared.yaml").write_text("components:\n  schemas:\n" + schemas.replace("S7:", "S7x:"))
     validation_runs._validate_in_worker(str(tmp_path / "api0.yaml"), store)
     assert parsed.count("shared.yaml") == 2  # changed: read again, and the reference no longer resolves
+
+
+@pytest.mark.parametrize("hand_back", [False, True])
+def test_a_value_marshal_cannot_carry_leaves_the_other_process_to_parse_the_spec(tmp_path, hand_back):
+    """A YAML timestamp parses to a date, which marshal cannot hand between processes: the process
+    that did not parse the spec reads it itself, and the run goes on (it raised before)."""
+    path = _large_spec(tmp_path, error=True)
+    path.write_text(path.read_text().replace("info:", "x-released: !!timestamp 2024-01-01\ninfo:", 1))
+    validation_runs.start_early([str(path)], jobs=2, hand_back=hand_back)
+    loaded = start_loading([str(path)], LoadOptions(read_catalog=False, jobs=2, cache=False))
+    try:
+        (spec,) = loaded.validated().specs.values()
+    finally:
+        loaded.close()
+    assert len(spec.operations) == 1200
+    assert any("summry" in p.message and p.location.line for p in spec.problems)

@@ -21,6 +21,7 @@ import os
 from collections import OrderedDict
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
+from typing import Any
 from pathlib import Path
 
 from machaudit import __version__
@@ -232,16 +233,37 @@ def start_early(paths: list[str], jobs: int, hand_back: bool = False) -> None:
         _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store))
         return
     submit(_early_pool, _warm_up)
+    parsed = _parse_early(key, limits)
+    if parsed is None:
+        return  # the audit reads it again and reports why
+    handed = _marshalled(parsed)
+    _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store, *([handed] if handed else [])))
+
+
+def _parse_early(key: str, limits: Limits) -> tuple[tuple[int, int], Any] | None:
+    """Read and parse the spec before any store exists, and leave the parse to the store that
+    reads the same file within the same limits (in this process): (its stamp, the document), or
+    None when it cannot be read or parsed."""
     read = read_early(key, limits)
     if read is None:
-        return
+        return None
     text, stamp = read
     try:
         whole = without_collector(lambda: parse_document(text, key, limits))
     except DocumentError:
-        return  # the audit reads it again and reports why
+        return None
     expect_early(key, stamp, limits, lambda: whole)
-    _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store, (stamp, marshal.dumps(whole))))
+    return stamp, whole
+
+
+def _marshalled(parsed: tuple[tuple[int, int], Any]) -> tuple[tuple[int, int], bytes] | None:
+    """(stamp, marshalled document) to hand to the other process; None for a value marshal cannot
+    carry (a YAML timestamp): the other process then parses the file itself."""
+    stamp, whole = parsed
+    try:
+        return stamp, marshal.dumps(whole)
+    except ValueError:
+        return None
 
 
 def _handed_back(parsed: Future, stamp: tuple[int, int]):
@@ -269,19 +291,10 @@ def _size(store: DocumentStore, key: str) -> int:
 
 def _parse_in_worker(key: str, limits: Limits) -> tuple[tuple[int, int], bytes] | None:
     """In the early worker: parse the spec, keep it for its validation, and hand it back marshalled
-    (None when it cannot be read or parsed, or was changed since the audit looked at it: the audit
-    then reads it itself and reports why)."""
-    read = read_early(key, limits)
-    if read is None:
-        return None
-    text, stamp = read
-    try:
-        whole = without_collector(lambda: parse_document(text, key, limits))
-        handed = marshal.dumps(whole)
-    except (DocumentError, ValueError):  # ValueError: a value marshal cannot carry
-        return None
-    expect_early(key, stamp, limits, lambda: whole)
-    return stamp, handed
+    (None when it cannot be read, parsed or marshalled: the audit then reads it itself and reports
+    why)."""
+    parsed = _parse_early(key, limits)
+    return _marshalled(parsed) if parsed is not None else None
 
 
 def _warm_up() -> None:
