@@ -531,11 +531,9 @@ def _nearer(a: Miss | None, b: Miss | None) -> Miss | None:
 def _word_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tuple[float, str] | Miss | None:
     if not (matcher.paths or matcher.keywords):
         return None
-    path_hit = keyword_hit = None
-    if _may_match(matcher.any_path, op.path):
-        path_hit = next((p.pattern for p in matcher.paths if p.search(op.path)), None)
-    if _may_match(matcher.any_keyword, words.wording):
-        keyword_hit = next((m.group(0) for p in matcher.keywords for m in [p.search(words.wording)] if m), None)
+    path_hit = _first_match(matcher.paths, matcher.any_path, op.path)
+    keyword = _first_match(matcher.keywords, matcher.any_keyword, words.wording)
+    keyword_hit = keyword.group(0) if keyword else None
     if not (path_hit or keyword_hit):
         return None  # (before the exclusions: they search the longest text)
     if path_hit and keyword_hit:
@@ -544,10 +542,9 @@ def _word_match(matcher: Matcher, op: Operation, words: _OperationWords) -> tupl
         found = 0.7, f"path {op.path} matches"
     else:
         found = 0.55, f"wording {keyword_hit!r} in operationId/summary matches"
-    if _may_match(matcher.any_exclude, words.text):
-        excluded = next((m.group(0) for p in matcher.exclude for m in [p.search(words.text)] if m), None)
-        if excluded is not None:
-            return Miss(f"wording {excluded!r} excludes it ({found[1]})", round(found[0] - 0.3, 2))
+    excluded = _first_match(matcher.exclude, matcher.any_exclude, words.text)
+    if excluded is not None:
+        return Miss(f"wording {excluded.group(0)!r} excludes it ({found[1]})", round(found[0] - 0.3, 2))
     return found
 
 
@@ -607,7 +604,7 @@ def _capability_match(matcher: Matcher, offered: capabilities.OperationCapabilit
     """A firm capability the touchpoint asks for: said by the operation's path or body, not only
     by its summary or the spec's title. With `explain`, a Miss for a capability read too weakly,
     one a customer is not served by, or the wanted entity with another action."""
-    if not explain and matcher.entities is not None and not any(c.entity in matcher.entities for c in offered.capabilities):
+    if not explain and not _names_wanted_entity(matcher, offered):
         return None  # the common case, decided without building anything
     wanted = [c for c in offered.capabilities if _wanted(matcher, c)]
     if _audience_excluded(matcher, offered):
@@ -639,6 +636,19 @@ def _looks_up(touchpoint: Touchpoint) -> bool:
 
 def _may_match(combined: re.Pattern | None, text: str) -> bool:
     return combined is None or combined.search(text) is not None
+
+
+def _first_match(patterns: tuple[re.Pattern, ...], combined: re.Pattern | None, text: str) -> re.Match | None:
+    """The match of the first of `patterns` that matches `text`; `combined` (all of them in one
+    pattern) rules most texts out in one search."""
+    if not patterns or not _may_match(combined, text):
+        return None
+    return next((m for p in patterns for m in [p.search(text)] if m), None)
+
+
+def _names_wanted_entity(matcher: Matcher, offered: capabilities.OperationCapabilities) -> bool:
+    """Whether the operation offers an entity the touchpoint's capabilities name (any, for "*")."""
+    return matcher.entities is None or any(c.entity in matcher.entities for c in offered.capabilities)
 
 
 @dataclass(frozen=True)
@@ -821,15 +831,10 @@ def _could_be_near(touchpoint: Touchpoint, item: _Read) -> bool:
     matcher = touchpoint.matcher
     if touchpoint.excluded or touchpoint.operations or TOUCHPOINT_EXTENSION in item.op.extensions:
         return True
-    if item.offered is not None and matcher.capabilities and (
-            matcher.entities is None or any(c.entity in matcher.entities for c in item.offered.capabilities)):
+    if item.offered is not None and matcher.capabilities and _names_wanted_entity(matcher, item.offered):
         return True
-    return _finds(matcher.paths, matcher.any_path, item.view.path) \
-        or _finds(matcher.keywords, matcher.any_keyword, item.words.wording)
-
-
-def _finds(patterns: tuple[re.Pattern, ...], combined: re.Pattern | None, text: str) -> bool:
-    return bool(patterns) and _may_match(combined, text) and any(p.search(text) for p in patterns)
+    return _first_match(matcher.paths, matcher.any_path, item.view.path) is not None \
+        or _first_match(matcher.keywords, matcher.any_keyword, item.words.wording) is not None
 
 
 def _near(api: str, spec: str, op: Operation, reason: str, nearness: float) -> NearMiss:
