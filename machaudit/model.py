@@ -61,6 +61,11 @@ def is_broker_type(type_: str) -> bool:
     return bool(type_) and (type_ in BROKER_WORDS or any(p in BROKER_WORDS for p in re.split(r"[-_./:\s]+", type_)))
 
 
+# Who calls an operation, stated in an OpenAPI document (operation, path item, info): read by the
+# OpenAPI reader and by the capability layer's audience.
+AUDIENCE_EXTENSION = "x-machaudit-audience"
+
+
 def ref_name(ref: str) -> str:
     return ref.rpartition("/")[2]
 

@@ -89,9 +89,9 @@ def merge_spec_wide(results: list[Result], operations: Mapping[str, int],
 def _merged(members: list[Result], spec: str, fact: str, sentence: str, total: int,
             order: Mapping[tuple[str, str], int]) -> Result:
     # In the spec's order of operations (lines are found after merging, for the findings left)
-    members.sort(key=lambda r: (r.location.file if r.location else "",
-                                order.get((spec, operation_fact(r).operation), len(order))))
-    labels = [operation_fact(r).operation for r in members]
+    said = sorted(((operation_fact(r).operation, r) for r in members),
+                  key=lambda pair: (pair[1].location.file if pair[1].location else "", order.get((spec, pair[0]), len(order))))
+    labels, members = [label for label, _ in said], [r for _, r in said]
     shown = ", ".join(labels[:SHOWN]) + (f" and {len(labels) - SHOWN} more" if len(labels) > SHOWN else "")
     count = f"{len(members)} of {total} operations" if total >= len(members) else f"{len(members)} operations"
     # What every operation's evidence says alike is the fact's; what differs is kept per operation.

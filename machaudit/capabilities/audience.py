@@ -23,13 +23,13 @@ from collections import Counter
 
 from machaudit.capabilities import evidence as ev
 from machaudit.capabilities import vocabulary as vocab
-from machaudit.model import Operation, Spec
+from machaudit.model import AUDIENCE_EXTENSION, Operation, Spec
 
 GUESSED_INTERNAL = "no security declared: a service called from inside"
 GUESSED_MERCHANT = "an authenticated API that names no shopper audience"
 GUESSES = (GUESSED_INTERNAL, GUESSED_MERCHANT)
 
-EXTENSION = "x-machaudit-audience"
+EXTENSION = AUDIENCE_EXTENSION
 ANNOTATION = "audience"  # machaudit.io/audience on a catalog entity
 # Operations only the merchant's staff may call (back office, call centre): no customer channel
 # reaches them, whatever API they sit in.
@@ -147,7 +147,7 @@ def _permission_audience(op: Operation) -> tuple[str, str] | None:
 
 def _scope_audience(op: Operation, spec: Spec | None) -> tuple[str, str] | None:
     """Merchant when every security alternative asks for a back-office scope (`admin`, `admin:orders`)."""
-    if spec is None or not op.security or spec.style != "openapi" or len(op.scopes) != len(op.security):
+    if spec is None or not op.scopes or spec.style != "openapi":
         return None
     named = []
     for scopes in op.scopes:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from machaudit.findings import Location, escape_pointer_token
-from machaudit.model import HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
+from machaudit.model import AUDIENCE_EXTENSION, HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.refs import RefError, check_refs, follow, locate, spec_problems
 from machaudit.sources.spec_text import display_text
@@ -99,14 +99,11 @@ def _operations(store: DocumentStore, key: str, data: dict):
         yield from _item_operations(store, key, data, item, str(path), f"/paths/{escape_pointer_token(path)}")
 
 
-AUDIENCE_EXTENSION = "x-machaudit-audience"
-
-
 def _audience_statements(store: DocumentStore, key: str, data: dict, info: dict) -> dict[str, str]:
     """`x-machaudit-audience` of the document (in `info` or at the top, key "") and of each path
     item (by path), read now so that who calls what is known without the document in memory."""
     found = {}
-    document = info.get(AUDIENCE_EXTENSION, data.get(AUDIENCE_EXTENSION))
+    document = info.get(AUDIENCE_EXTENSION) or data.get(AUDIENCE_EXTENSION)
     if isinstance(document, str):
         found[""] = document
     paths = data.get("paths")
