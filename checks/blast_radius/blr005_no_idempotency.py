@@ -1,4 +1,5 @@
 from machaudit import capabilities
+from machaudit.capabilities import evidence
 from machaudit.capabilities.vocabulary import name_pattern
 from machaudit.registry import check
 from machaudit_checks.blast_radius import _intent as intent
@@ -23,11 +24,16 @@ def no_idempotency(ctx):
     Example: `POST /auftraege` in the OMS declares no `Idempotency-Key`; its description says a
     retry after a timeout creates a second order.
 
+    An idempotency key in the request body (a top-level `idempotency_key` field, as Square's API
+    takes it) counts as well as the header.
+
     Fix: accept an `Idempotency-Key` header on every creating call, store the key with the result
     for at least 24 hours, and return the first result for a repeated key (409 for a different
     body with the same key).
     """
     accepted = {h.lower() for h in ctx.options["headers"]}
+    # The same key as a top-level field of the request body (Square's `idempotency_key`)
+    accepted_words = {evidence.words(h) for h in accepted}
     for spec in intent.parsed_specs(ctx.stack):
         for found in capabilities.of_spec(spec):
             kind = _creates(found)
@@ -37,6 +43,11 @@ def no_idempotency(ctx):
             subject = f"{spec.display} {op.label}"
             if intent.header_names(op) & accepted:
                 yield ctx.passed(subject)
+                continue
+            in_body = next((name for name in evidence.body_of(spec, op).properties
+                            if evidence.words(name) in accepted_words), None)
+            if in_body:
+                yield ctx.passed(subject, f"the request body carries {in_body}")
                 continue
             yield ctx.fail(
                 subject,
