@@ -73,7 +73,8 @@ def run_audit(
         options = LoadOptions(catalogs=list(config.catalogs), allow_remote=config.allow_remote,
                               read_catalog=not specs_only, limits=config.limits, journey_file=journey_file,
                               previous=list(previous), jobs=jobs, cache=cache,
-                              remote_allow_hosts=config.remote_allow_hosts, ref_map=config.ref_map)
+                              remote_allow_hosts=config.remote_allow_hosts, ref_map=config.ref_map,
+                              after_reading=None if specs_only else _read_capabilities)
         read = files_read if files_read is not None else []
         try:
             report = _audit_report(paths, options, chosen, config, known, progress or NullProgress(), read)
@@ -114,6 +115,14 @@ def _audit_report(paths, options, chosen, config, known, progress, read):
         if loaded is not None:
             read.extend(loaded.store.files_read())
             loaded.close()
+
+
+def _read_capabilities(spec) -> None:
+    """What every operation of a spec offers, read while the spec is in memory: the journey and
+    the checks ask for it later (capabilities.of_spec keeps it)."""
+    from machaudit import capabilities
+
+    capabilities.of_spec(spec)
 
 
 def _without_cyclic_gc(load):

@@ -646,6 +646,13 @@ def _first_match(patterns: tuple[re.Pattern, ...], combined: re.Pattern | None, 
     return next((m for p in patterns for m in [p.search(text)] if m), None)
 
 
+def _any_match(patterns: tuple[re.Pattern, ...], combined: re.Pattern | None, text: str) -> bool:
+    """Whether one of `patterns` matches `text` (which one, `_first_match` says)."""
+    if combined is not None:
+        return combined.search(text) is not None
+    return any(p.search(text) for p in patterns)
+
+
 def _names_wanted_entity(matcher: Matcher, offered: capabilities.OperationCapabilities) -> bool:
     """Whether the operation offers an entity the touchpoint's capabilities name (any, for "*")."""
     return matcher.entities is None or any(c.entity in matcher.entities for c in offered.capabilities)
@@ -663,6 +670,15 @@ class _Read:
     audience_evidence: str
     view: Operation  # as the matcher reads it: a GraphQL field, an rpc or an event as REST would say it
 
+    @cached_property
+    def entities(self) -> frozenset[str]:
+        """The entities its capabilities name (asked of every touchpoint)."""
+        return frozenset(c.entity for c in self.offered.capabilities) if self.offered is not None else frozenset()
+
+    @cached_property
+    def declared(self) -> bool:
+        return TOUCHPOINT_EXTENSION in self.op.extensions
+
 
 def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journey | None = None,
                       min_confidence: float = MIN_CONFIDENCE) -> JourneyMap:
@@ -671,7 +687,7 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
     # Operations by API entity (inferred APIs included: their operations exist, reachable by no one).
     touchpoints = journey.touchpoints
     matches: dict[str, list[Match]] = {t.name: [] for t in touchpoints}
-    read: list[_Read] = []
+    near_candidates: dict[str, list[_Read]] = {t.name: [] for t in touchpoints}  # what near misses may name
     for api in stack.apis:
         spec = stack.definition_of(api)  # every style: GraphQL fields, rpcs and events match too
         if spec is None:
@@ -684,9 +700,11 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
             offered, why = _with_catalog_audience(api, spec, op, offered_by.get(op.pointer), stated)
             view = capabilities.rest_view(op, spec.style)  # a GraphQL field or an event, as REST would say it
             item = _Read(api, spec, op, words, offered, why, view)
-            read.append(item)
             push = capabilities.is_status_push(op, spec.style)
             for touchpoint in touchpoints:
+                if not _could_be_near(touchpoint, item):
+                    continue  # the matcher would say nothing of it, not even why it falls short
+                near_candidates[touchpoint.name].append(item)
                 found = match_operation(touchpoint, api.name, view, words, offered)
                 if found and push and found[0] < 1.0 and not _looks_up(touchpoint):
                     found = None  # an OrderPlaced event tells the order's state; it places no order
@@ -698,7 +716,10 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
         for offered in offered_by.values():
             if offered.operation.pointer not in served:  # webhooks and callbacks: near misses at most
                 receiver = offered.operation
-                read.append(_Read(api, spec, receiver, _words_of(api.name, receiver), offered, "", receiver))
+                item = _Read(api, spec, receiver, _words_of(api.name, receiver), offered, "", receiver)
+                for touchpoint in touchpoints:
+                    if _could_be_near(touchpoint, item):
+                        near_candidates[touchpoint.name].append(item)
     for name in matches:
         # Best evidence first: most confident, then one for customers over one for staff, then a
         # read (GET, a GraphQL query) over a write, then the plainest path (`/admin/products` over
@@ -751,7 +772,7 @@ def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journ
             if state == INTERNAL_ONLY and customer_reaches:
                 note = "other channels reach it"
             cells[(touchpoint.name, channel)] = Cell(touchpoint.name, channel, state, found[0] if found else None, (), note)
-    near = _explain_cells(stack, journey, cells, matches, read, reach, min_confidence)
+    near = _explain_cells(stack, journey, cells, matches, near_candidates, reach, min_confidence)
     return JourneyMap(journey, tuple(customer + phone), cells, {k: tuple(v) for k, v in matches.items()}, near)
 
 
@@ -788,14 +809,15 @@ def _match(touchpoint: Touchpoint, item: _Read, found: tuple[float, str], spec_d
 # reachability says why a matching operation is not this channel's.
 
 def _explain_cells(stack: Stack, journey: Journey, cells: dict[tuple[str, str], Cell],
-                   matches: Mapping[str, list[Match]], read: list[_Read], reach: Mapping[str, Mapping[str, "Entry"]],
+                   matches: Mapping[str, list[Match]], candidates: Mapping[str, list[_Read]],
+                   reach: Mapping[str, Mapping[str, "Entry"]],
                    min_confidence: float) -> dict[str, tuple[NearMiss, ...]]:
     near: dict[str, tuple[NearMiss, ...]] = {}
     for touchpoint in journey.touchpoints:
         gaps = [key for key, cell in cells.items() if key[0] == touchpoint.name and cell.state in EXPLAINED_STATES]
         if not gaps and (reach or matches[touchpoint.name]):
             continue  # (without channels, a touchpoint no operation offers is the gap)
-        general = _near_misses(touchpoint, read, min_confidence)
+        general = _near_misses(touchpoint, candidates[touchpoint.name], min_confidence)
         near[touchpoint.name] = tuple(general[:NEAR_MISSES])
         for key in gaps:
             cell = cells[key]
@@ -809,11 +831,10 @@ def _explain_cells(stack: Stack, journey: Journey, cells: dict[tuple[str, str], 
     return near
 
 
-def _near_misses(touchpoint: Touchpoint, read: list[_Read], min_confidence: float) -> list[NearMiss]:
+def _near_misses(touchpoint: Touchpoint, candidates: list[_Read], min_confidence: float) -> list[NearMiss]:
+    """`candidates`: the operations the matcher could say something of (`_could_be_near`)."""
     out = []
-    for item in read:
-        if not _could_be_near(touchpoint, item):
-            continue
+    for item in candidates:
         found = judge_operation(touchpoint, item.api.name, item.view, item.words, item.offered, explain=True)
         if isinstance(found, tuple):
             if found[0] >= min_confidence:
@@ -829,12 +850,13 @@ def _could_be_near(touchpoint: Touchpoint, item: _Read) -> bool:
     path or keyword, or its capabilities to name an entity the touchpoint asks for, or a name to
     rule it in or out): the cheap tests first, so the explaining pass skips most operations."""
     matcher = touchpoint.matcher
-    if touchpoint.excluded or touchpoint.operations or TOUCHPOINT_EXTENSION in item.op.extensions:
+    if touchpoint.excluded or touchpoint.operations or item.declared:
         return True
-    if item.offered is not None and matcher.capabilities and _names_wanted_entity(matcher, item.offered):
+    if item.offered is not None and matcher.capabilities and (
+            matcher.entities is None or not matcher.entities.isdisjoint(item.entities)):
         return True
-    return _first_match(matcher.paths, matcher.any_path, item.view.path) is not None \
-        or _first_match(matcher.keywords, matcher.any_keyword, item.words.wording) is not None
+    return _any_match(matcher.paths, matcher.any_path, item.view.path) \
+        or _any_match(matcher.keywords, matcher.any_keyword, item.words.wording)
 
 
 def _near(api: str, spec: str, op: Operation, reason: str, nearness: float) -> NearMiss:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -48,6 +49,9 @@ class LoadOptions:
     limits: Limits = field(default_factory=Limits)
     remote_allow_hosts: tuple[str, ...] = ()  # hosts or networks remote fetching may reach inside
     ref_map: tuple[tuple[str, str], ...] = ()  # URL prefix -> local folder ([refs] map, --ref-map)
+    # Called with each spec read, while its documents are still parsed: what reads every spec
+    # (the audit's capability reading) then needs no document brought back from the shelf.
+    after_reading: Callable[[Spec], object] | None = None
 
 
 @dataclass
@@ -216,6 +220,8 @@ def _read_stack(store: DocumentStore, inputs: Inputs, options: LoadOptions, cata
                 run.add(spec)
             if spec.parsed:
                 suppressions += spec_suppressions(store, spec)
+                if options.after_reading is not None:
+                    options.after_reading(spec)
         # A scanned file that parses but only looked like a root ("openapi:" in a fragment) is dropped.
         store.release(spec.files)
         store.shelve(spec.files)

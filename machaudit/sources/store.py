@@ -8,7 +8,7 @@ import marshal
 import os
 import stat
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
@@ -63,7 +63,8 @@ class DocumentStore:
         self._shelf: dict[str, bytes] = {}
         self._shelf_sizes: dict[str, int] = {}  # marshalled, before compression
         self._unshelved: OrderedDict[str, Any] = OrderedDict()  # the few brought back last
-        self._readers: OrderedDict[int, SpecDocuments] = OrderedDict()  # least recently read first
+        self._readers: dict[int, SpecDocuments] = {}  # in the order they were brought back
+        self._recent: deque[int] = deque(maxlen=_RECENT_KEPT)  # the readers read last, last last
         self._held_bytes = 0  # what the readers hold, in marshalled bytes
         self.kept_bytes = limits.parsed_documents_mb * 2**20
         self._errors: dict[str, DocumentError] = {}
@@ -297,6 +298,7 @@ class DocumentStore:
         for reader in self._readers.values():
             reader.forget()
         self._readers.clear()
+        self._recent.clear()
         self._held_bytes = 0
 
     def _unshelve(self, key: str) -> Any:
@@ -309,15 +311,27 @@ class DocumentStore:
         return document
 
     def _reading(self, reader: "SpecDocuments", more_bytes: int) -> None:
-        """A spec's documents are being read: the least recently read specs forget theirs while
-        those held come to more than the budget (the one being read is always kept)."""
-        self._readers[id(reader)] = reader
-        self._readers.move_to_end(id(reader))
+        """A spec's documents are being read: while those held come to more than the budget, the
+        spec brought back last forgets its documents, unless it is among the few read last (the
+        one being read, and the one a check compares it with).
+
+        Not the least recently read: checks read the specs in the same order, pass after pass,
+        and that one is always the next a pass needs (a portfolio larger than the budget then
+        brought every spec back in every pass). So the specs brought back first stay held for
+        every pass, and the rest take turns."""
+        key = id(reader)
+        self._readers.setdefault(key, reader)
+        if key in self._recent:
+            self._recent.remove(key)
+        self._recent.append(key)
         self._held_bytes += more_bytes
-        while self._held_bytes > self.kept_bytes and len(self._readers) > 1:
-            _, oldest = self._readers.popitem(last=False)
-            self._held_bytes -= oldest.held_bytes
-            oldest.forget()
+        while self._held_bytes > self.kept_bytes:
+            victim = next((k for k in reversed(self._readers) if k not in self._recent), None)
+            if victim is None:
+                break
+            forgotten = self._readers.pop(victim)
+            self._held_bytes -= forgotten.held_bytes
+            forgotten.forget()
 
     def shelved_size(self, key: str) -> int:
         return self._shelf_sizes.get(key, 0)
@@ -424,7 +438,7 @@ class SpecDocuments(Mapping):
             size = self._store.shelved_size(key)
             self.held_bytes += size
             self._store._reading(self, size)
-        elif next(reversed(self._store._readers), None) != id(self):
+        elif not self._store._recent or self._store._recent[-1] != id(self):
             self._store._reading(self, 0)
         return held
 
@@ -449,4 +463,5 @@ class SpecDocuments(Mapping):
 
 
 _MISSING = object()
+_RECENT_KEPT = 2  # specs read last, held whatever the budget: the one being read and one beside it
 _UNSHELVED_KEPT = 4  # for positions and the validator, which load documents one by one

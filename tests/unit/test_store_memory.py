@@ -83,10 +83,30 @@ def test_parsed_specs_are_shelved_and_brought_back_when_read(tmp_path):
     assert first["info"]["title"] == "Orders 0" and specs[0].parsed
     assert specs[0].data is first  # the same objects while the spec is being read
     assert specs[0].documents[specs[0].key] is first
-    specs[1].data  # budget 0: reading another spec makes the first forget its documents
+    specs[1].data  # budget 0: the spec read last and the one read before it stay held (a check comparing two)
+    assert specs[0].documents._held
+    specs[2].data  # a third: the first forgets its documents
     assert specs[0].documents._held == {}
     again = specs[0].data
     assert again == first  # (from the store's few last brought back, or marshalled again)
+
+
+def test_passes_in_the_same_order_keep_the_specs_brought_back_first(tmp_path):
+    """Checks read the specs in the same order, pass after pass: over the budget, the specs brought
+    back first stay held for the next pass (forgetting the least recently read would forget each
+    spec just before the next pass reads it, and bring every one back in every pass)."""
+    specs, store = _specs(tmp_path, 8, 0)
+    store.kept_bytes = 4 * store.shelved_size(specs[0].key)  # room for four of them
+    for spec in specs:
+        spec.data
+    held_before_second_pass = [bool(s.documents._held) for s in specs]
+    assert held_before_second_pass[:2] == [True, True]  # the first read, kept for the next pass
+    assert held_before_second_pass[-2:] == [True, True]  # the last two read, always kept
+    assert sum(held_before_second_pass) == 4
+    first = specs[0].data
+    for spec in specs:
+        spec.data
+    assert specs[0].data is first  # never forgotten: the same objects in every pass
 
 
 def test_specs_within_the_budget_stay_parsed(tmp_path):
