@@ -96,6 +96,8 @@ def run_checks(
         progress.stage("checks", len(checks) - len(waiting))
     for info in [c for c in checks if c not in waiting] + waiting:
         if waiting and info is waiting[0]:
+            if locate is not None:
+                _index_few_files(results, locate)
             stack = validated()
             if progress is not None:
                 progress.stage("checks", len(waiting))
@@ -114,6 +116,8 @@ def run_checks(
                 result = replace(result, severity=override)
             results.append(result)
     if validated is not None and not waiting:
+        if locate is not None:
+            _index_few_files(results, locate)
         stack = validated()  # the report's spec summary says which specs are valid
     # One finding per fact: a bundle's results give way to its parts'; consequences of a broken file fold into it; then suppressions, which
     # name single findings; then overlapping checks give way to the one that says more, and what
@@ -168,6 +172,26 @@ def _descriptions(stack: Stack) -> tuple[dict[str, str], ...]:
     described.sort(key=lambda e: (order.get(e.kind, 9), e.name))
     return tuple({"ref": e.ref, "kind": e.kind, "name": e.name, "title": e.title,
                   "description": e.description.strip()} for e in described)
+
+
+_FILES_INDEXED_EARLY = 4
+
+
+def _index_few_files(results: list[Result], locate: Callable[[Location], Location]) -> None:
+    """This process is about to wait for the validator workers. When the findings so far name
+    lines in a few files only, one finding of each is located now, so that those files are read
+    and indexed meanwhile (a large spec's index is a tenth of a second, which the run would
+    otherwise add after validation). Many files are left to `_locate_all`, after merging: a
+    folder's workers are still busy, and this process would only take their time."""
+    first: dict[str, Location] = {}
+    for result in results:
+        loc = result.location
+        if loc and loc.line is None and loc.pointer and loc.file not in first:
+            if len(first) == _FILES_INDEXED_EARLY:
+                return
+            first[loc.file] = loc
+    for loc in first.values():
+        locate(loc)
 
 
 def _locate_all(results: list[Result], locate: Callable[[Location], Location]) -> None:

@@ -72,6 +72,26 @@ def test_checks_needing_validation_run_last_on_the_validated_stack(tmp_path):
     assert {s["file"].rsplit("/", 1)[-1]: s["valid"] for s in report.specs}["broken.yaml"] is False
 
 
+def test_the_files_of_a_few_findings_are_indexed_before_the_run_waits_for_validation(tmp_path):
+    """The line index of a large spec takes time: with findings in a few files, it is built while
+    the workers still validate, not after (then only the lookups are left)."""
+    loaded = _load(tmp_path)
+    indexed_when_waiting = []
+
+    def validated():
+        indexed_when_waiting.extend(sorted(os.path.basename(k) for k, index in loaded.store._lines.items() if index))
+        return loaded.validated()
+
+    try:
+        report = run_checks(loaded.stack, build_graphs(loaded.stack), select(load_checks(), ["SPC001", "API004"]),
+                            validated=validated, locate=functools.partial(locate_location, loaded.store))
+    finally:
+        loaded.close()
+    api004 = [f for f in report.findings if f.check_id == "API004"]
+    assert api004 and all(f.location.line for f in api004)
+    assert indexed_when_waiting == sorted({os.path.basename(f.location.file) for f in api004})
+
+
 def test_the_report_waits_for_validation_even_without_a_check_that_needs_it(tmp_path):
     loaded = _load(tmp_path)
     try:
