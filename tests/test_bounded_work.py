@@ -179,6 +179,15 @@ def test_without_the_speed_ups_the_plain_path_finds_the_same_after_one_warning(i
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("name", ["schema_v2", "schema_v30", "schema_v31", "schema_v32"])
+def test_the_openapi_schemas_read_as_json_are_the_librarys(name):
+    from openapi_spec_validator import schemas
+
+    from machaudit.sources import validator_speedups
+
+    assert validator_speedups.openapi_schema(name) == dict(getattr(schemas, name))
+
+
 def test_the_compatibility_check_accepts_the_installed_libraries():
     from machaudit.sources import validator_speedups
 

@@ -216,11 +216,11 @@ def _schema_validator(cls):
 
 
 def _schema_of(cls):
-    from openapi_spec_validator import schemas
+    from machaudit.sources import validator_speedups
 
     name = {"OpenAPIV2SpecValidator": "schema_v2", "OpenAPIV30SpecValidator": "schema_v30",
             "OpenAPIV31SpecValidator": "schema_v31", "OpenAPIV32SpecValidator": "schema_v32"}[cls.__name__]
-    return getattr(schemas, name)
+    return validator_speedups.openapi_schema(name)
 
 
 class _RustSchemaPhase:

@@ -6,8 +6,8 @@ path (the same findings, slower, and without the schema-walk memo that keeps `al
 linear), after one warning on stderr.
 
 validate.py asks `keyword_overrides` for the members of its keyword-validator subclasses,
-`crawled` for the JSON Schema phase's Python validator, calls `prepare` before validating and
-`release_cache` after.
+`crawled` for the JSON Schema phase's Python validator, `openapi_schema` for the schema of each
+OpenAPI version, calls `prepare` before validating and `release_cache` after.
 
 MACHAUDIT_VALIDATOR_SPEEDUPS=0 keeps the library's algorithms (the reference tests/test_fast_path.py
 compares with); the deterministic choice of a schema's meta-schema error and the step counting
@@ -204,6 +204,29 @@ def release_cache(validator_cls) -> None:
     keep every validated document alive."""
     if AVAILABLE:
         validator_cls.iter_errors.__wrapped__.cache_clear()
+
+
+_SCHEMA_FILES = {"schema_v2": "2.0", "schema_v30": "3.0", "schema_v31": "3.1", "schema_v32": "3.2"}
+
+
+def openapi_schema(name: str):
+    """The OpenAPI JSON Schema the library validates with (`openapi_spec_validator.schemas.<name>`),
+    read from its package file with the json module: the library reads that JSON file with a YAML
+    loader written in Python, 0.05 s for each version in each validator process. The same
+    content (tests/test_bounded_work.py compares them); the library's own reading when the
+    file is not where that reading finds it."""
+    if enabled():
+        import json
+        from importlib.resources import files
+
+        try:
+            resource = files("openapi_spec_validator") / f"resources/schemas/v{_SCHEMA_FILES[name]}/schema.json"
+            return json.loads(resource.read_text(encoding="utf-8"))
+        except (KeyError, OSError, ValueError):
+            pass
+    from openapi_spec_validator import schemas
+
+    return getattr(schemas, name)
 
 
 def crawled(schema):
