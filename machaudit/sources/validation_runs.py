@@ -19,7 +19,7 @@ import json
 import marshal
 import os
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
 from pathlib import Path
@@ -85,9 +85,12 @@ class ValidationRun:
     def start(self, keys: list[str]) -> None:
         """Start workers on the candidate specs (all cores busy while the audit parses and checks).
         Specs fetched from URLs are validated here, after parsing: a worker would fetch them again."""
-        global _early_pool, _early_task
+        global _early_pool, _early_parser, _early_task
         early, _early_pool = _early_pool, None
         task, _early_task = _early_task, None
+        if _early_parser is not None:
+            release(_early_parser, wait=False)  # it ends once it has handed back what it parses
+            _early_parser = None
         keys = [key for key in keys if not is_url(key) and not self._probably_cached(key)]
         sizes = {key: _size(self.store, key) for key in keys}
         if early is not None and len(keys) != 1:
@@ -197,7 +200,8 @@ class ValidationRun:
             future.cancel()  # not started yet: never runs; running: its result is ignored
 
 
-_early_pool: ProcessPoolExecutor | None = None
+_early_pool: ProcessPoolExecutor | None = None  # the early validator process
+_early_parser: ProcessPoolExecutor | None = None  # for an audit: the process parsing the spec meanwhile
 _early_task: tuple[str, tuple, Future] | None = None  # key, store settings, its validation
 
 
@@ -211,9 +215,10 @@ def start_early(paths: list[str], jobs: int, hand_back: bool = False) -> None:
     Who parses the spec: without `hand_back` (`validate`, whose process has nothing else to do)
     this process parses it while the worker imports the validator, and hands it over marshalled (a
     twentieth of parsing it again). With `hand_back` (`audit`, whose process then imports and runs
-    the checks), the worker parses it and hands it back, while this process imports the checks:
-    each does first what the other does not wait for."""
-    global _early_pool, _early_task
+    the checks), a second process parses it meanwhile and hands it back to this one and over to
+    the validator process, which has imported the validator by then: nobody waits for an import
+    before the spec is parsed, nor for the parse before the validator is imported."""
+    global _early_pool, _early_parser, _early_task
     if not (jobs > 1 and _early_pool is None and len(paths) == 1 and os.path.isfile(paths[0])
             and os.path.getsize(paths[0]) >= MIN_BYTES_FOR_POOL and "fork" in start_methods()):
         return
@@ -226,11 +231,14 @@ def start_early(paths: list[str], jobs: int, hand_back: bool = False) -> None:
             info = os.stat(key)
         except OSError:
             return
-        parsed = submit(_early_pool, _parse_in_worker, key, limits)
+        _early_parser = new_pool(1)
+        parsed = submit(_early_parser, _parse_in_worker, key, limits)
         submit(_early_pool, _warm_up)
         stamp = (info.st_size, info.st_mtime_ns)
         expect_early(key, stamp, limits, functools.partial(_handed_back, parsed, stamp))
-        _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store))
+        validation: Future = Future()
+        parsed.add_done_callback(functools.partial(_validate_parsed, _early_pool, validation, key, store))
+        _early_task = (key, store, validation)
         return
     submit(_early_pool, _warm_up)
     parsed = _parse_early(key, limits)
@@ -238,6 +246,35 @@ def start_early(paths: list[str], jobs: int, hand_back: bool = False) -> None:
         return  # the audit reads it again and reports why
     handed = _marshalled(parsed)
     _early_task = (key, store, submit(_early_pool, _validate_in_worker, key, store, *([handed] if handed else [])))
+
+
+def _validate_parsed(pool: ProcessPoolExecutor, validation: Future, key: str, store: tuple, parsed: Future) -> None:
+    """Once the early parser is done (in its pool's thread): the validator process validates what it
+    parsed, or reads the spec itself if it could not; `validation` gets the outcome. (A plain
+    `pool.submit`: that process was forked already, for its warm-up, so nothing forks here.)"""
+    try:
+        handed = parsed.result() if not parsed.cancelled() and parsed.exception() is None else None
+        task = pool.submit(_validate_in_worker, key, store, *([handed] if handed else []))
+    except Exception as exc:  # the pool was shut down: the run ended, or validates otherwise
+        _settle(validation, exc)
+        return
+    task.add_done_callback(lambda done: _settle(validation, done))
+
+
+def _settle(validation: Future, outcome) -> None:
+    """`validation` takes the outcome of a finished task (or an exception), unless it was cancelled
+    meanwhile: then nobody waits for it."""
+    try:
+        if isinstance(outcome, BaseException):
+            validation.set_exception(outcome)
+        elif outcome.cancelled():
+            validation.cancel()
+        elif outcome.exception() is not None:
+            validation.set_exception(outcome.exception())
+        else:
+            validation.set_result(outcome.result())
+    except InvalidStateError:
+        pass
 
 
 def _parse_early(key: str, limits: Limits) -> tuple[tuple[int, int], Any] | None:
