@@ -135,15 +135,15 @@ class BlockOffsets:
         first = _CONTENT.search("\n" + text, leading.end() if leading else 0)
         self._root = (first.end() - 1, len(first.group(1))) if first else None
 
-    def offset(self, parts: list[str]) -> int | None:
-        """Offset of the pointer's key or item, or of its deepest existing ancestor; UNSURE when
-        the lines cannot tell."""
+    def offset(self, parts: list[str], exact: bool = False) -> int | None:
+        """Offset of the pointer's key or item, or of its deepest existing ancestor (None with
+        `exact`); UNSURE when the lines cannot tell."""
         if not parts or self._root is None:
             return UNSURE
         block, found = self._root, None
         for part in parts:
             if block is None:
-                break  # a scalar or null value: nothing below it
+                return None if exact else found  # a scalar or null value: nothing below it
             if block is UNSURE:
                 return UNSURE
             index = self._index(*block)
@@ -154,7 +154,7 @@ class BlockOffsets:
             if entry is None:
                 if merges or found is None:
                     return UNSURE  # a merged key, or an absent first key (the event pass says the root)
-                break
+                return None if exact else found
             found, block = entry
             if found is UNSURE:
                 return UNSURE

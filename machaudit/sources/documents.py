@@ -571,35 +571,42 @@ class LineIndex:
         self._positions: dict[str, tuple[int, int]] | None = None
         self._block: Any = None  # BlockOffsets, or _NOT_BLOCK
         self._line_starts: list[int] | None = None
+        self._counted = 0
 
-    def position(self, pointer: str) -> tuple[int, int] | None:
-        """Position of the pointer, or of its deepest existing ancestor."""
+    def position(self, pointer: str, exact: bool = False) -> tuple[int, int] | None:
+        """Position of the pointer, or of its deepest existing ancestor; with `exact`, None unless
+        the document has the pointer as written."""
         parts = split_pointer(pointer)
         if self._json is not None:
-            offset = self._json.offset(parts)
+            offset = self._json.offset(parts, exact)
             return None if offset is None else self._line_column(offset)
         if not self._multi:  # block YAML read from its lines, where they tell (block_yaml.py)
             if self._block is None:
                 self._block = BlockOffsets(self._text) if is_block_yaml(self._text) else _NOT_BLOCK
-            offset = UNSURE if self._block is _NOT_BLOCK else self._block.offset(parts)
+            offset = UNSURE if self._block is _NOT_BLOCK else self._block.offset(parts, exact)
             if offset is not UNSURE:
-                return self._line_column(offset)
+                return None if offset is None else self._line_column(offset)
         if self._positions is None:
             self._positions = _yaml_positions(self._text, self._multi)
         while True:
             found = self._positions.get(_join(parts))
-            if found is not None or not parts:
+            if found is not None or not parts or exact:
                 return found
             parts = parts[:-1]
 
     def _line_column(self, offset: int) -> tuple[int, int]:
-        if self._line_starts is None:  # every step in C: a few milliseconds for a 3 MB spec
+        if self._line_starts is None:
+            if self._counted < _COUNTED_LOOKUPS:  # a few lookups: count the lines before it, in C
+                self._counted += 1
+                return self._text.count("\n", 0, offset) + 1, offset - self._text.rfind("\n", 0, offset)
+            # many: every line start once, every step in C (a few milliseconds for a 3 MB spec)
             self._line_starts = [0, *itertools.accumulate(map((1).__add__, map(len, self._text.split("\n"))))]
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
 
 _NOT_BLOCK: Any = object()  # a YAML text whose lines do not map its structure reliably
+_COUNTED_LOOKUPS = 8  # a file's first line lookups count newlines; after these, its line starts are listed
 
 
 def _join(parts: list[str]) -> str:
@@ -677,66 +684,105 @@ _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 class _JsonOffsets:
     """Where each key or array item of a JSON text starts, found along the pointer asked for.
 
-    Only the containers on a pointer's way are indexed, once each: sibling values are skipped by
-    the C JSON scanner (`raw_decode`), so a finding deep in a large spec costs a few scans at C
-    speed instead of a Python pass over every token. The text parsed as JSON before we get here."""
+    Only the containers on a pointer's way are read, and each only as far as the member asked for
+    (read on later, from there, for another): sibling values are skipped by the C JSON scanner
+    (`raw_decode`), so a finding deep in a large spec costs a few scans at C speed instead of a
+    Python pass over every token, and `/paths/...` does not decode `components` behind it. A
+    duplicate key is located at its last occurrence, whose value was parsed: a member found is
+    taken at once only when its key's text does not occur again further on. The text parsed as
+    JSON before we get here."""
 
     def __init__(self, text: str):
         self._text = text
         self._decoder = json.JSONDecoder()
-        self._children: dict[int, dict[str, tuple[int, int]]] = {}  # container offset -> child -> (start, value)
+        self._containers: dict[int, _JsonContainer] = {}  # container offset -> what was read of it
+        self._last_seen: dict[str, int] = {}  # key -> where its text occurs last in the document
 
-    def offset(self, parts: list[str]) -> int | None:
+    def offset(self, parts: list[str], exact: bool = False) -> int | None:
         root = _JSON_SPACE.match(self._text, 0).end()
         if root >= len(self._text):
             return None
         found, value = root, root
         for part in parts:
-            child = self._container(value).get(part)
+            child = self._member(value, part)
             if child is None:
+                if exact:
+                    return None
                 break  # the deepest existing ancestor
             found, value = child
         return found
 
-    def _container(self, start: int) -> dict[str, tuple[int, int]]:
-        if start not in self._children:
+    def _member(self, start: int, part: str) -> tuple[int, int] | None:
+        """(where the member starts, where its value starts) of the container at `start`."""
+        container = self._containers.get(start)
+        if container is None:
+            container = self._containers[start] = _JsonContainer(self._text, start)
+        try:
             try:
-                try:
-                    self._children[start] = self._index(start)
-                except json.JSONDecodeError:
-                    raise
-                except ValueError:  # an integer over Python's limit (kept as a string when parsed)
-                    self._decoder = json.JSONDecoder(parse_int=str)
-                    self._children[start] = self._index(start)
-            except (ValueError, IndexError):  # not JSON after all: nothing below is located
-                self._children[start] = {}
-        return self._children[start]
+                return self._read_to(container, part)
+            except json.JSONDecodeError:
+                raise
+            except ValueError:  # an integer over Python's limit (kept as a string when parsed)
+                self._decoder = json.JSONDecoder(parse_int=str)
+                return self._read_to(container, part)
+        except (ValueError, IndexError):  # not JSON after all: nothing below is located
+            container.done = True
+            container.members.clear()
+            return None
 
-    def _index(self, start: int) -> dict[str, tuple[int, int]]:
+    def _read_to(self, container: "_JsonContainer", part: str) -> tuple[int, int] | None:
+        found = container.members.get(part)
+        if found is not None and (container.done or container.is_array or self._last(part, found[1])):
+            return found
         text, space, decode = self._text, _JSON_SPACE, self._decoder.raw_decode
-        opener = text[start]
-        if opener not in "{[":
-            return {}
-        closer = "}" if opener == "{" else "]"
-        children: dict[str, tuple[int, int]] = {}
-        at = space.match(text, start + 1).end()
-        index = 0
-        while text[at] != closer:
-            if opener == "{":
+        while not container.done:
+            at = container.at
+            if container.value is not None:  # the value of the member read last: skip it
+                _, end = decode(text, container.value)
+                container.value = None
+                at = space.match(text, end).end()
+                if text[at] == ",":
+                    at = space.match(text, at + 1).end()
+                elif text[at] != container.closer:
+                    raise ValueError("',' expected")
+            if text[at] == container.closer:
+                container.done = True
+                break
+            if container.is_array:
+                key, value = str(container.count), at
+                container.count += 1
+            else:
                 key, after = decode(text, at)
                 colon = space.match(text, after).end()
                 if text[colon] != ":":
                     raise ValueError("':' expected")
                 value = space.match(text, colon + 1).end()
-                children[str(key)] = (at, value)  # a duplicate key: the last one, whose value was parsed
-            else:
-                value = at
-                children[str(index)] = (at, value)
-                index += 1
-            _, end = decode(text, value)
-            at = space.match(text, end).end()
-            if text[at] == ",":
-                at = space.match(text, at + 1).end()
-            elif text[at] != closer:
-                raise ValueError("',' expected")
-        return children
+            key = str(key)
+            container.members[key] = (at, value)  # a duplicate key: the later one replaces it
+            container.at, container.value = at, value
+            if key == part and (container.is_array or self._last(part, value)):
+                return container.members[key]
+        return container.members.get(part)
+
+    def _last(self, key: str, after: int) -> bool:
+        """No member of this name can follow: its key's text does not occur after `after`."""
+        last = self._last_seen.get(key)
+        if last is None:
+            last = self._last_seen[key] = self._text.rfind(json.dumps(key, ensure_ascii=False))
+        return last < after
+
+
+class _JsonContainer:
+    """What was read of one JSON object or array: its members so far and where reading goes on."""
+
+    __slots__ = ("closer", "is_array", "members", "at", "value", "count", "done")
+
+    def __init__(self, text: str, start: int):
+        opener = text[start] if start < len(text) else ""
+        self.is_array = opener == "["
+        self.closer = "]" if self.is_array else "}"
+        self.members: dict[str, tuple[int, int]] = {}
+        self.at = _JSON_SPACE.match(text, start + 1).end() if opener in ("{", "[") else start
+        self.value: int | None = None  # the start of the last member's value, not yet skipped
+        self.count = 0
+        self.done = opener not in ("{", "[")

@@ -150,8 +150,10 @@ def spec_problems(store: DocumentStore, root_key: str, problems: list[RefProblem
 
 
 def locate(store: DocumentStore, key: str, pointer: str) -> Location:
-    """Line and column of what a pointer names, following the `$ref`s it walks through."""
-    return store.locate(*through_refs(store, key, pointer))
+    """Line and column of what a pointer names, following the `$ref`s it walks through. A pointer
+    the text has as written walks through none: neither the parsed document nor its `$ref`s
+    are needed (after an audit, most of its documents wait on the store's shelf)."""
+    return store.locate(key, pointer, exact=True) or store.locate(*through_refs(store, key, pointer))
 
 
 def locate_location(store: DocumentStore, location: Location) -> Location:

@@ -239,14 +239,17 @@ class DocumentStore:
             self._by_display = {self.display(k): k for k in self._known}
         return self._by_display.get(display)
 
-    def locate(self, key: str, pointer: str, multi: bool = False) -> Location:
+    def locate(self, key: str, pointer: str, multi: bool = False, exact: bool = False) -> Location | None:
         """Location with line/column of a pointer in a document, as written (a pointer that walks
-        through `$ref`s is first followed by `refs.locate`); line omitted if unknown."""
+        through `$ref`s is first followed by `refs.locate`); line omitted if unknown. With
+        `exact`, None unless the document has the pointer as written."""
         display = self.display(key)
         index = self._line_index(key, multi)
         if index is None:
-            return Location(display, pointer)
-        found = index.position(pointer)
+            return None if exact else Location(display, pointer)
+        found = index.position(pointer, exact)
+        if exact and found is None:
+            return None
         if key in self._origins:
             origin, line_offset, column_offset = self._origins[key]
             found = found and (found[0] + line_offset, found[1] + column_offset)

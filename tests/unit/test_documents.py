@@ -137,6 +137,30 @@ def test_a_duplicate_key_is_located_where_its_parsed_value_is():
     assert LineIndex(json_text, "x.json").position("/produces/0") == (3, 15)
 
 
+def test_json_members_are_found_in_any_order_and_a_duplicate_at_its_last_occurrence():
+    """A JSON container is read only as far as the member asked for, and on from there for the
+    next one: the answers are those of reading it whole."""
+    text = ('{"info": {"title": "t"},\n "paths": {"/a": {"get": {}},\n  "/b": {"get": {}}},\n'
+            ' "components": {"schemas": {"A": {}}},\n "paths": {"/c": {"get": {}}}}')
+    index = LineIndex(text, "x.json")
+    assert index.position("/info/title") == (1, 11)
+    assert index.position("/components/schemas/A") == (4, 29)
+    assert index.position("/paths/~1c/get") == (5, 19)  # the later "paths" is the parsed one
+    assert index.position("/paths/~1a") == (5, 2)  # not in it: its deepest existing ancestor
+    assert index.position("/info") == (1, 2)
+
+
+def test_an_exact_position_is_none_unless_the_text_has_the_whole_pointer():
+    for text, name in (('{"a": {"b": [1, {"c": 2}]}}', "x.json"),
+                       ("a:\n  b:\n    - 1\n    - c: 2\n", "x.yaml"),
+                       ("a: {b: [1, {c: 2}]}\n", "x.yaml")):  # flow YAML: located from libyaml's events
+        index = LineIndex(text, name)
+        assert index.position("/a/b/1/c", exact=True) == index.position("/a/b/1/c") is not None, name
+        assert index.position("/a/b/1/d", exact=True) is None, name
+        assert index.position("/a/b/1/d") == index.position("/a/b/1"), name
+        assert index.position("/a/b/0/x", exact=True) is None, name  # below a scalar
+
+
 def test_yaml_aliases_are_located_at_their_anchor_and_use():
     text = "base: &b\n  type: string\nuse: *b\nlist:\n  - *b\n"
     index = LineIndex(text, "x.yaml")
