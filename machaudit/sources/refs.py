@@ -80,13 +80,14 @@ def follow(store: DocumentStore, key: str, node: Any) -> tuple[str, Any]:
     return key, node
 
 
-def iter_refs(data: Any) -> Iterator[tuple[str, str]]:
-    """(pointer of the holding object, ref) for every `$ref` string in a document, each node once.
-    Inside x- extensions `$ref` is just data (Redocly inlines code samples that way)."""
+def iter_refs(data: Any) -> Iterator[tuple[Any, str]]:
+    """(link to the holding object, ref) for every `$ref` string in a document, each node once;
+    `pointer_of(link)` spells where it is. Inside x- extensions `$ref` is just data (Redocly
+    inlines code samples that way)."""
     for link, node in iter_mappings(data, skip_extensions=True):
         ref = node.get("$ref")
         if isinstance(ref, str):
-            yield pointer_of(link), ref
+            yield link, ref
 
 
 def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[RefProblem]]:
@@ -104,24 +105,34 @@ def check_refs(store: DocumentStore, root_key: str) -> tuple[list[str], list[Ref
             document = store.load(key)
         except DocumentError:
             continue  # reported where it was referenced (or as the root's own problem)
-        for pointer, ref in iter_refs(document):
-            try:
-                target = target_key(store, key, ref)
-                target_document = store.load(target)
-                value = resolve_pointer(target_document, split_ref(ref)[1])
-                if isinstance(value, dict) and isinstance(value.get("$ref"), str):
-                    follow(store, target, value)  # a chain of bare refs must end in a value
-            except RefError as exc:
-                problems.append(RefProblem(key, pointer, ref, str(exc), getattr(exc, "url", "")))
-                continue
-            except DocumentError as exc:
-                problems.append(RefProblem(key, pointer, ref, f"target cannot be read: {exc.message}"))
-                continue
-            if target not in visited:
+        outcomes: dict[str, tuple[str, str, str]] = {}  # a spec uses each component many times
+        for link, ref in iter_refs(document):
+            outcome = outcomes.get(ref)
+            if outcome is None:
+                outcome = outcomes[ref] = _resolved(store, key, ref)
+            target, problem, url = outcome
+            if problem:
+                problems.append(RefProblem(key, pointer_of(link), ref, problem, url))
+            elif target not in visited:
                 visited.add(target)
                 files.append(target)
                 queue.append(target)
     return files, problems
+
+
+def _resolved(store: DocumentStore, key: str, ref: str) -> tuple[str, str, str]:
+    """(the key of the document a `$ref` in `key` names, why it does not resolve or "", the
+    remote URL not fetched or "")."""
+    try:
+        target = target_key(store, key, ref)
+        value = resolve_pointer(store.load(target), split_ref(ref)[1])
+        if isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            follow(store, target, value)  # a chain of bare refs must end in a value
+    except RefError as exc:
+        return "", str(exc), getattr(exc, "url", "")
+    except DocumentError as exc:
+        return "", f"target cannot be read: {exc.message}", ""
+    return target, "", ""
 
 
 def spec_problems(store: DocumentStore, root_key: str, problems: list[RefProblem]) -> list[SpecProblem]:
