@@ -89,8 +89,8 @@ def entry() -> None:
     sys.stderr.flush()
     # The run is over: its workers stopped, its files written, its temporary files gone, the
     # streams flushed. The interpreter's own teardown would free every object of the audit and
-    # walk them all once more with the collector, a quarter of a second for a folder of 47 specs
-    # (a fifth of the run), for nothing. And an interrupted run (130) must not reach it: CPython
+    # walk them all once more with the collector, for nothing: on a folder of specs, a sizeable
+    # part of the run. And an interrupted run (130) must not reach it: CPython
     # marks a process "ended by an unhandled KeyboardInterrupt" when the interrupt went through
     # code run by exec() of a string (a dataclass being created, say), even though it was caught,
     # and would kill itself with SIGINT at exit instead of exiting 130.

@@ -180,9 +180,9 @@ _FILES_INDEXED_EARLY = 4
 def _index_few_files(results: list[Result], locate: Callable[[Location], Location]) -> None:
     """This process is about to wait for the validator workers. When the findings so far name
     lines in a few files only, one finding of each is located now, so that those files are read
-    and indexed meanwhile (a large spec's index is a tenth of a second, which the run would
-    otherwise add after validation). Many files are left to `_locate_all`, after merging: a
-    folder's workers are still busy, and this process would only take their time."""
+    and indexed meanwhile, not after validation (a large spec's index takes a while to build).
+    Many files are left to `_locate_all`, after merging: a folder's workers are still busy, and
+    this process would only take their time."""
     first: dict[str, Location] = {}
     for result in results:
         loc = result.location

@@ -212,9 +212,9 @@ _SCHEMA_FILES = {"schema_v2": "2.0", "schema_v30": "3.0", "schema_v31": "3.1", "
 def openapi_schema(name: str):
     """The OpenAPI JSON Schema the library validates with (`openapi_spec_validator.schemas.<name>`),
     read from its package file with the json module: the library reads that JSON file with a YAML
-    loader written in Python, 0.05 s for each version in each validator process. The same
-    content (tests/test_bounded_work.py compares them); the library's own reading when the
-    file is not where that reading finds it."""
+    loader written in Python, in each validator process, for each version, longer than it takes
+    to validate a small spec. The same content (tests/test_bounded_work.py compares them); the
+    library's own reading when the file is not where that reading finds it."""
     if enabled():
         import json
         from importlib.resources import files
