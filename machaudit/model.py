@@ -177,7 +177,7 @@ class SpecProblem:
     message: str
     location: Location
     # "invalid" only: the validator's JSON pointer (as walked, through `$ref`s) and failing keyword,
-    # from which SPC001 tells structural errors from schema slips (sources/validator_classes.py).
+    # from which SPC001 tells structural errors from schema slips (checks/spec/_validator_classes.py).
     pointer: str = ""
     keyword: str = ""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from machaudit.sources.documents import parse_document
-from machaudit.sources.spec_text import display_text
+from machaudit.spec_text import display_text
 from tests.conftest import FIXTURES, REPO, SAMPLES, run_cli
 
 FRAGMENT = FIXTURES / "cfn_fragment"

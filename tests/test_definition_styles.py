@@ -158,7 +158,7 @@ def test_asyncapi_schema_errors_are_spc001_at_their_line(tmp_path):
     assert not run.findings("SPC002") and not run.findings("API003")
 
 
-# SPC001's class of each error (machaudit/sources/validator_classes.py), at the end of its message
+# SPC001's class of each error (checks/spec/_validator_classes.py), at the end of its message
 STRUCTURAL = " (structural error: the document cannot be used as a contract as it is)"
 UNKNOWN = " (unknown field `{}`: tools ignore it, and what a misspelt field meant is lost to them)"
 

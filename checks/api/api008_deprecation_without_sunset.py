@@ -1,5 +1,5 @@
 from machaudit.registry import check
-from machaudit.sources.spec_text import display_text
+from machaudit.spec_text import display_text
 from machaudit.spec_analysis import resolve
 from machaudit_checks.api._common import definition_gaps, openapi_specs, response_header_names
 

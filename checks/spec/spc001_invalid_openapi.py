@@ -1,7 +1,7 @@
 import re
 
 from machaudit.registry import check
-from machaudit.sources.validator_classes import classify
+from machaudit_checks.spec._validator_classes import classify
 
 _DUPLICATE_ID = re.compile(r"Operation ID '.*' for '.*' in '.*' is not unique")
 
@@ -14,7 +14,7 @@ def invalid_openapi(ctx):
     Why it matters for MACH: an invalid contract cannot drive code generation, gateways, mocks or
     contract tests, so the API is API-first in name only.
 
-    Severity by consequence (machaudit/sources/validator_classes.py, README "SPC001: structural
+    Severity by consequence (checks/spec/_validator_classes.py, README "SPC001: structural
     errors and schema slips"): a structural error (the document cannot be used as a contract) is
     high; a slip inside a JSON Schema is medium where a client generator produces other code from
     it (type, format, pattern, default, …), low where it does not (`required: []`,

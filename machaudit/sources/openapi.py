@@ -9,7 +9,7 @@ from machaudit.findings import Location, escape_pointer_token
 from machaudit.model import AUDIENCE_EXTENSION, HTTP_METHODS, Operation, Parameter, Spec, SpecProblem
 from machaudit.sources.documents import DocumentError
 from machaudit.sources.refs import RefError, check_refs, follow, locate, spec_problems
-from machaudit.sources.spec_text import display_text
+from machaudit.spec_text import display_text
 from machaudit.sources.store import DocumentStore, SpecDocuments
 from machaudit.sources.validate import ValidationIssue, spec_version
 

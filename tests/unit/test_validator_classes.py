@@ -3,7 +3,7 @@
 import pytest
 
 from machaudit.findings import Severity
-from machaudit.sources.validator_classes import DOCUMENTATION_SLIP, SLIP, STRUCTURAL, UNKNOWN_FIELD, classify
+from machaudit_checks.spec._validator_classes import DOCUMENTATION_SLIP, SLIP, STRUCTURAL, UNKNOWN_FIELD, classify
 
 H, M, L = Severity.HIGH, Severity.MEDIUM, Severity.LOW
 
