@@ -670,15 +670,6 @@ class _Read:
     audience_evidence: str
     view: Operation  # as the matcher reads it: a GraphQL field, an rpc or an event as REST would say it
 
-    @cached_property
-    def entities(self) -> frozenset[str]:
-        """The entities its capabilities name (asked of every touchpoint)."""
-        return frozenset(c.entity for c in self.offered.capabilities) if self.offered is not None else frozenset()
-
-    @cached_property
-    def declared(self) -> bool:
-        return TOUCHPOINT_EXTENSION in self.op.extensions
-
 
 def build_journey_map(stack: Stack, graphs: Graphs | None = None, journey: Journey | None = None,
                       min_confidence: float = MIN_CONFIDENCE) -> JourneyMap:
@@ -850,10 +841,9 @@ def _could_be_near(touchpoint: Touchpoint, item: _Read) -> bool:
     path or keyword, or its capabilities to name an entity the touchpoint asks for, or a name to
     rule it in or out): the cheap tests first, so the explaining pass skips most operations."""
     matcher = touchpoint.matcher
-    if touchpoint.excluded or touchpoint.operations or item.declared:
+    if touchpoint.excluded or touchpoint.operations or TOUCHPOINT_EXTENSION in item.op.extensions:
         return True
-    if item.offered is not None and matcher.capabilities and (
-            matcher.entities is None or not matcher.entities.isdisjoint(item.entities)):
+    if item.offered is not None and matcher.capabilities and _names_wanted_entity(matcher, item.offered):
         return True
     return _any_match(matcher.paths, matcher.any_path, item.view.path) \
         or _any_match(matcher.keywords, matcher.any_keyword, item.words.wording)
